@@ -1,0 +1,288 @@
+package netlinkraw
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// ErrTruncated reports bytes that end before the lengths they carry say.
+var ErrTruncated = errors.New("netlinkraw: truncated")
+
+// Header is a netlink message header (struct nlmsghdr).
+type Header struct {
+	Length uint32
+	Type   uint16
+	Flags  uint16
+	Seq    uint32
+	PortID uint32
+}
+
+// ParseHeader decodes the netlink header at the start of b.
+func ParseHeader(b []byte) (Header, error) {
+	if len(b) < HeaderLen {
+		return Header{}, fmt.Errorf("%w: netlink header needs %d bytes, have %d", ErrTruncated, HeaderLen, len(b))
+	}
+	return Header{
+		Length: binary.NativeEndian.Uint32(b[0:4]),
+		Type:   binary.NativeEndian.Uint16(b[4:6]),
+		Flags:  binary.NativeEndian.Uint16(b[6:8]),
+		Seq:    binary.NativeEndian.Uint32(b[8:12]),
+		PortID: binary.NativeEndian.Uint32(b[12:16]),
+	}, nil
+}
+
+// A MessageDecoder iterates over the netlink messages in a buffer, such as
+// the bytes of one recvmsg call, without copying them:
+//
+//	var d netlinkraw.MessageDecoder
+//	d.Reset(buf)
+//	for d.Next() {
+//		h, payload := d.Header(), d.Payload()
+//		...
+//	}
+//	if err := d.Err(); err != nil { ... }
+//
+// The zero value holds no messages. A MessageDecoder is not safe for
+// concurrent use.
+type MessageDecoder struct {
+	buf  []byte
+	off  int
+	hdr  Header
+	data []byte
+	err  error
+}
+
+// Reset makes the decoder iterate over the messages in b.
+func (d *MessageDecoder) Reset(b []byte) { *d = MessageDecoder{buf: b} }
+
+// Next advances to the next message. It returns false at the end of the
+// buffer or on malformed input, which Err then reports.
+func (d *MessageDecoder) Next() bool {
+	if d.err != nil || d.off >= len(d.buf) {
+		return false
+	}
+	rest := d.buf[d.off:]
+	h, err := ParseHeader(rest)
+	if err != nil {
+		d.err = fmt.Errorf("message at offset %d: %w", d.off, err)
+		return false
+	}
+	if h.Length < HeaderLen {
+		d.err = fmt.Errorf("netlinkraw: message at offset %d: length %d is shorter than the header", d.off, h.Length)
+		return false
+	}
+	if uint64(h.Length) > uint64(len(rest)) {
+		d.err = fmt.Errorf("%w: message at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, h.Length, len(rest))
+		return false
+	}
+	d.hdr = h
+	d.data = rest[HeaderLen:h.Length:h.Length]
+	next := Align(int(h.Length))
+	if next > len(rest) {
+		next = len(rest) // the last message may omit its padding
+	}
+	d.off += next
+	return true
+}
+
+// Header returns the current message's header.
+func (d *MessageDecoder) Header() Header { return d.hdr }
+
+// Payload returns the current message's bytes after the netlink header. It
+// aliases the decoder's buffer.
+func (d *MessageDecoder) Payload() []byte { return d.data }
+
+// Err returns the error that stopped the iteration, if any.
+func (d *MessageDecoder) Err() error { return d.err }
+
+// GenlHeader is a generic netlink header (struct genlmsghdr).
+type GenlHeader struct {
+	Command uint8
+	Version uint8
+}
+
+// ParseGenlHeader splits a generic netlink payload into its header and its
+// attributes.
+func ParseGenlHeader(payload []byte) (GenlHeader, []byte, error) {
+	if len(payload) < GenlHeaderLen {
+		return GenlHeader{}, nil, fmt.Errorf("%w: generic netlink header needs %d bytes, have %d", ErrTruncated, GenlHeaderLen, len(payload))
+	}
+	return GenlHeader{Command: payload[0], Version: payload[1]}, payload[GenlHeaderLen:], nil
+}
+
+// An AttrDecoder iterates over a sequence of netlink attributes without
+// copying them. Typed getters check the payload length: a getter called on
+// a payload of the wrong size returns the zero value and records an error,
+// which Err reports; errors are sticky and stop the iteration.
+//
+//	var d netlinkraw.AttrDecoder
+//	d.Reset(attrs)
+//	for d.Next() {
+//		switch d.Type() {
+//		case attrID:
+//			id = d.Uint32()
+//		case attrStats:
+//			nd := d.Nested()
+//			for nd.Next() { ... }
+//			if err := nd.Err(); err != nil { ... }
+//		}
+//	}
+//	if err := d.Err(); err != nil { ... }
+//
+// A nested attribute whose header lacks NLA_F_NESTED (as several kernel
+// families send) decodes as nested all the same. The zero value holds no
+// attributes. An AttrDecoder is not safe for concurrent use.
+type AttrDecoder struct {
+	buf  []byte
+	off  int
+	typ  uint16
+	data []byte
+	err  error
+}
+
+// Reset makes the decoder iterate over the attributes in b.
+func (d *AttrDecoder) Reset(b []byte) { *d = AttrDecoder{buf: b} }
+
+// NewAttrDecoder returns a decoder for the attributes in b.
+func NewAttrDecoder(b []byte) AttrDecoder { return AttrDecoder{buf: b} }
+
+// Next advances to the next attribute. It returns false at the end of the
+// attributes, on malformed input, or after an error.
+func (d *AttrDecoder) Next() bool {
+	if d.err != nil || d.off >= len(d.buf) {
+		return false
+	}
+	rest := d.buf[d.off:]
+	if len(rest) < AttrHeaderLen {
+		d.err = fmt.Errorf("%w: %d trailing bytes at offset %d are too short for an attribute header", ErrTruncated, len(rest), d.off)
+		return false
+	}
+	n := int(binary.NativeEndian.Uint16(rest[0:2]))
+	if n < AttrHeaderLen {
+		d.err = fmt.Errorf("netlinkraw: attribute at offset %d: length %d is shorter than its header", d.off, n)
+		return false
+	}
+	if n > len(rest) {
+		d.err = fmt.Errorf("%w: attribute at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
+		return false
+	}
+	d.typ = binary.NativeEndian.Uint16(rest[2:4])
+	d.data = rest[AttrHeaderLen:n:n]
+	next := Align(n)
+	if next > len(rest) {
+		next = len(rest) // the last attribute may omit its padding
+	}
+	d.off += next
+	return true
+}
+
+// Type returns the current attribute's type without the NLA_F_NESTED and
+// NLA_F_NET_BYTEORDER bits.
+func (d *AttrDecoder) Type() uint16 { return d.typ & AttrTypeMask }
+
+// RawType returns the current attribute's type with its flag bits.
+func (d *AttrDecoder) RawType() uint16 { return d.typ }
+
+// Bytes returns the current attribute's payload. It aliases the buffer.
+func (d *AttrDecoder) Bytes() []byte { return d.data }
+
+// Len returns the length of the current attribute's payload.
+func (d *AttrDecoder) Len() int { return len(d.data) }
+
+// Err returns the first error met, if any.
+func (d *AttrDecoder) Err() error { return d.err }
+
+// Fail records err, unless an error is already recorded, and stops the
+// iteration. Callers use it to report a payload they cannot accept.
+func (d *AttrDecoder) Fail(err error) {
+	if d.err == nil && err != nil {
+		d.err = err
+	}
+}
+
+func (d *AttrDecoder) want(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	if len(d.data) != n {
+		d.err = fmt.Errorf("netlinkraw: attribute %d: payload must be %d bytes, got %d", d.Type(), n, len(d.data))
+		return false
+	}
+	return true
+}
+
+// Uint8 returns the payload as a u8.
+func (d *AttrDecoder) Uint8() uint8 {
+	if !d.want(1) {
+		return 0
+	}
+	return d.data[0]
+}
+
+// Uint16 returns the payload as a u16 in host byte order.
+func (d *AttrDecoder) Uint16() uint16 {
+	if !d.want(2) {
+		return 0
+	}
+	return binary.NativeEndian.Uint16(d.data)
+}
+
+// Uint16BE returns the payload as a u16 in network byte order.
+func (d *AttrDecoder) Uint16BE() uint16 {
+	if !d.want(2) {
+		return 0
+	}
+	return binary.BigEndian.Uint16(d.data)
+}
+
+// Uint32 returns the payload as a u32 in host byte order.
+func (d *AttrDecoder) Uint32() uint32 {
+	if !d.want(4) {
+		return 0
+	}
+	return binary.NativeEndian.Uint32(d.data)
+}
+
+// Uint64 returns the payload as a u64 in host byte order.
+func (d *AttrDecoder) Uint64() uint64 {
+	if !d.want(8) {
+		return 0
+	}
+	return binary.NativeEndian.Uint64(d.data)
+}
+
+// Flag reports true: a flag attribute means true by its presence. A flag
+// with a payload is an error.
+func (d *AttrDecoder) Flag() bool { return d.want(0) }
+
+// String returns the payload as a string, without its NUL terminator and
+// anything after it. It allocates.
+func (d *AttrDecoder) String() string {
+	if d.err != nil {
+		return ""
+	}
+	return string(d.StringBytes())
+}
+
+// StringBytes returns the payload up to its first NUL byte, without copying.
+func (d *AttrDecoder) StringBytes() []byte {
+	if d.err != nil {
+		return nil
+	}
+	b := d.data
+	for i, c := range b {
+		if c == 0 {
+			return b[:i]
+		}
+	}
+	return b
+}
+
+// Nested returns a decoder for the attributes inside the current attribute.
+func (d *AttrDecoder) Nested() AttrDecoder {
+	if d.err != nil {
+		return AttrDecoder{err: d.err}
+	}
+	return AttrDecoder{buf: d.data}
+}

@@ -1,0 +1,267 @@
+package netlinkraw
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// Sizes of the fixed parts of a message.
+const (
+	HeaderLen     = 16 // struct nlmsghdr
+	GenlHeaderLen = 4  // struct genlmsghdr
+	AttrHeaderLen = 4  // struct nlattr
+)
+
+// Message types every netlink family shares.
+const (
+	TypeNoop    uint16 = 0x1
+	TypeError   uint16 = 0x2
+	TypeDone    uint16 = 0x3
+	TypeOverrun uint16 = 0x4
+)
+
+// Header flags (nlmsg_flags).
+const (
+	FlagRequest      uint16 = 0x1
+	FlagMulti        uint16 = 0x2
+	FlagAck          uint16 = 0x4
+	FlagEcho         uint16 = 0x8
+	FlagDumpIntr     uint16 = 0x10
+	FlagDumpFiltered uint16 = 0x20
+
+	// Modifiers of GET requests.
+	FlagRoot   uint16 = 0x100
+	FlagMatch  uint16 = 0x200
+	FlagAtomic uint16 = 0x400
+	FlagDump          = FlagRoot | FlagMatch
+
+	// Modifiers of NEW requests.
+	FlagReplace uint16 = 0x100
+	FlagExcl    uint16 = 0x200
+	FlagCreate  uint16 = 0x400
+	FlagAppend  uint16 = 0x800
+
+	// Flags of an error (ACK) message.
+	FlagCapped  uint16 = 0x100
+	FlagAckTLVs uint16 = 0x200
+)
+
+// Attribute type bits.
+const (
+	AttrNested       uint16 = 0x8000
+	AttrNetByteorder uint16 = 0x4000
+	AttrTypeMask     uint16 = 0x3fff
+)
+
+// Align rounds n up to the netlink alignment of 4 bytes.
+func Align(n int) int { return (n + 3) &^ 3 }
+
+// An Encoder appends netlink messages and attributes to a byte slice. It
+// allocates only when the slice it appends to must grow, so an Encoder reset
+// onto a reused buffer builds messages with no allocation at all.
+//
+// Errors are sticky: after the first one (an attribute or message that does
+// not fit its 16- or 32-bit length field, or an End without its Begin) every
+// later call does nothing and Err reports the first error.
+//
+// The zero value is ready to use. An Encoder is not safe for concurrent use.
+type Encoder struct {
+	buf []byte
+	err error
+}
+
+// Reset makes the Encoder append to b[:0], keeping b's capacity, and clears
+// any error.
+func (e *Encoder) Reset(b []byte) {
+	e.buf = b[:0]
+	e.err = nil
+}
+
+// Encoded returns the encoded bytes and the first error, if any. The bytes
+// alias the Encoder's buffer.
+func (e *Encoder) Encoded() ([]byte, error) { return e.buf, e.err }
+
+// Err returns the first error met, if any.
+func (e *Encoder) Err() error { return e.err }
+
+// Len returns the number of bytes encoded so far.
+func (e *Encoder) Len() int { return len(e.buf) }
+
+func (e *Encoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+// grow extends the buffer by n bytes and returns the offset of the new bytes.
+// The new bytes are zeroed.
+func (e *Encoder) grow(n int) int {
+	off := len(e.buf)
+	if cap(e.buf)-off < n {
+		nb := make([]byte, off, 2*cap(e.buf)+n)
+		copy(nb, e.buf)
+		e.buf = nb
+	}
+	e.buf = e.buf[:off+n]
+	clear(e.buf[off:])
+	return off
+}
+
+// BeginMessage appends a netlink header with the given type, flags, sequence
+// number and port ID and returns the message's start offset, which EndMessage
+// takes to fill in the length.
+func (e *Encoder) BeginMessage(typ, flags uint16, seq, portID uint32) int {
+	if e.err != nil {
+		return -1
+	}
+	off := e.grow(HeaderLen)
+	h := e.buf[off:]
+	binary.NativeEndian.PutUint16(h[4:6], typ)
+	binary.NativeEndian.PutUint16(h[6:8], flags)
+	binary.NativeEndian.PutUint32(h[8:12], seq)
+	binary.NativeEndian.PutUint32(h[12:16], portID)
+	return off
+}
+
+// EndMessage pads the message begun at start to the netlink alignment and
+// writes its length into its header.
+func (e *Encoder) EndMessage(start int) {
+	if e.err != nil {
+		return
+	}
+	if start < 0 || start+HeaderLen > len(e.buf) {
+		e.fail(fmt.Errorf("netlinkraw: EndMessage(%d) without a matching BeginMessage", start))
+		return
+	}
+	e.pad()
+	n := len(e.buf) - start
+	if n > math.MaxUint32 {
+		e.fail(fmt.Errorf("netlinkraw: message of %d bytes exceeds the 32-bit length field", n))
+		return
+	}
+	binary.NativeEndian.PutUint32(e.buf[start:], uint32(n))
+}
+
+// GenlHeader appends a generic netlink header.
+func (e *Encoder) GenlHeader(cmd, version uint8) {
+	if e.err != nil {
+		return
+	}
+	off := e.grow(GenlHeaderLen)
+	e.buf[off] = cmd
+	e.buf[off+1] = version
+}
+
+// Raw appends b as it is, then pads to the netlink alignment. It serves
+// fixed family headers such as struct ifinfomsg.
+func (e *Encoder) Raw(b []byte) {
+	if e.err != nil {
+		return
+	}
+	off := e.grow(len(b))
+	copy(e.buf[off:], b)
+	e.pad()
+}
+
+func (e *Encoder) pad() {
+	if n := Align(len(e.buf)) - len(e.buf); n > 0 {
+		e.grow(n)
+	}
+}
+
+// attr appends an attribute header for a payload of n bytes, and the padding
+// after it, and returns the offset of the payload.
+func (e *Encoder) attr(typ uint16, n int) int {
+	if e.err != nil {
+		return -1
+	}
+	if AttrHeaderLen+n > math.MaxUint16 {
+		e.fail(fmt.Errorf("netlinkraw: attribute %d: payload of %d bytes exceeds the 16-bit length field", typ&AttrTypeMask, n))
+		return -1
+	}
+	off := e.grow(Align(AttrHeaderLen + n))
+	binary.NativeEndian.PutUint16(e.buf[off:], uint16(AttrHeaderLen+n))
+	binary.NativeEndian.PutUint16(e.buf[off+2:], typ)
+	return off + AttrHeaderLen
+}
+
+// Uint8 appends a u8 attribute.
+func (e *Encoder) Uint8(typ uint16, v uint8) {
+	if off := e.attr(typ, 1); off >= 0 {
+		e.buf[off] = v
+	}
+}
+
+// Uint16 appends a u16 attribute in host byte order.
+func (e *Encoder) Uint16(typ uint16, v uint16) {
+	if off := e.attr(typ, 2); off >= 0 {
+		binary.NativeEndian.PutUint16(e.buf[off:], v)
+	}
+}
+
+// Uint32 appends a u32 attribute in host byte order.
+func (e *Encoder) Uint32(typ uint16, v uint32) {
+	if off := e.attr(typ, 4); off >= 0 {
+		binary.NativeEndian.PutUint32(e.buf[off:], v)
+	}
+}
+
+// Uint64 appends a u64 attribute in host byte order.
+func (e *Encoder) Uint64(typ uint16, v uint64) {
+	if off := e.attr(typ, 8); off >= 0 {
+		binary.NativeEndian.PutUint64(e.buf[off:], v)
+	}
+}
+
+// Uint16BE appends a u16 attribute in network byte order (a port, say).
+func (e *Encoder) Uint16BE(typ uint16, v uint16) {
+	if off := e.attr(typ, 2); off >= 0 {
+		binary.BigEndian.PutUint16(e.buf[off:], v)
+	}
+}
+
+// Bytes appends an attribute whose payload is b.
+func (e *Encoder) Bytes(typ uint16, b []byte) {
+	if off := e.attr(typ, len(b)); off >= 0 {
+		copy(e.buf[off:], b)
+	}
+}
+
+// String appends a NUL-terminated string attribute.
+func (e *Encoder) String(typ uint16, s string) {
+	if off := e.attr(typ, len(s)+1); off >= 0 {
+		copy(e.buf[off:], s)
+	}
+}
+
+// Flag appends a zero-length attribute, whose presence means true.
+func (e *Encoder) Flag(typ uint16) { e.attr(typ, 0) }
+
+// BeginNested appends the header of a nested attribute, with NLA_F_NESTED
+// set, and returns its offset for EndNested.
+func (e *Encoder) BeginNested(typ uint16) int {
+	off := e.attr(typ|AttrNested, 0)
+	if off < 0 {
+		return -1
+	}
+	return off - AttrHeaderLen
+}
+
+// EndNested writes the length of the nested attribute begun at start.
+func (e *Encoder) EndNested(start int) {
+	if e.err != nil {
+		return
+	}
+	if start < 0 || start+AttrHeaderLen > len(e.buf) {
+		e.fail(fmt.Errorf("netlinkraw: EndNested(%d) without a matching BeginNested", start))
+		return
+	}
+	n := len(e.buf) - start
+	if n > math.MaxUint16 {
+		e.fail(fmt.Errorf("netlinkraw: nested attribute %d: %d bytes exceed the 16-bit length field",
+			binary.NativeEndian.Uint16(e.buf[start+2:])&AttrTypeMask, n))
+		return
+	}
+	binary.NativeEndian.PutUint16(e.buf[start:], uint16(n))
+}
