@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: all generate check-generate unit test vet
+.PHONY: all generate check-generate unit test vet kernels vmtest static
 
 all: test
 
@@ -13,7 +13,7 @@ generate:
 
 # Fail when the committed generated files differ from a fresh generation.
 check-generate: generate
-	@git diff --exit-code -- '*.go' || { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- 'l2tp/z*.go')" || { git status --porcelain -- 'l2tp/z*.go'; git diff -- 'l2tp/z*.go' | head -40; echo "generated files are stale: run make generate and commit"; exit 1; }
 
 vet:
 	$(GO) vet ./...
@@ -22,5 +22,17 @@ vet:
 unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
+# Fetch and unpack the Debian cloud kernels (6.1 and 6.12 lines) into .cache/.
+kernels:
+	$(GO) run ./internal/vmtest/cmd/vmrun -fetch
+
+# The kernel tests in qemu VMs on both kernels; VMRUN_FLAGS="-run TestX" etc.
+vmtest:
+	$(GO) run ./internal/vmtest/cmd/vmrun -kernels 6.1,6.12 $(VMRUN_FLAGS)
+
 # The README's test command: unit tests, then the real-kernel suite.
-test: unit
+test: unit vmtest
+
+# One static, stripped nl2tp binary to copy onto a router: bin/nl2tp.
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/nl2tp ./cmd/nl2tp
