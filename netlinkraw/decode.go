@@ -63,11 +63,11 @@ func (d *MessageDecoder) Next() bool {
 		return false
 	}
 	rest := d.buf[d.off:]
-	h, err := ParseHeader(rest)
-	if err != nil {
-		d.err = fmt.Errorf("message at offset %d: %w", d.off, err)
+	if len(rest) < HeaderLen {
+		d.err = fmt.Errorf("%w: message at offset %d: netlink header needs %d bytes, have %d", ErrTruncated, d.off, HeaderLen, len(rest))
 		return false
 	}
+	h, _ := ParseHeader(rest)
 	if h.Length < HeaderLen {
 		d.err = fmt.Errorf("netlinkraw: message at offset %d: length %d is shorter than the header", d.off, h.Length)
 		return false

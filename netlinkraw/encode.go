@@ -67,14 +67,25 @@ func Align(n int) int { return (n + 3) &^ 3 }
 //
 // The zero value is ready to use. An Encoder is not safe for concurrent use.
 type Encoder struct {
-	buf []byte
-	err error
+	buf  []byte
+	base int // alignment is relative to where encoding started
+	err  error
 }
 
 // Reset makes the Encoder append to b[:0], keeping b's capacity, and clears
 // any error.
 func (e *Encoder) Reset(b []byte) {
 	e.buf = b[:0]
+	e.base = 0
+	e.err = nil
+}
+
+// ResetAppend makes the Encoder append to b after its current contents,
+// and clears any error. It lets several messages share one buffer, as a
+// batch does. Alignment counts from the end of b's current contents.
+func (e *Encoder) ResetAppend(b []byte) {
+	e.buf = b
+	e.base = len(b)
 	e.err = nil
 }
 
@@ -165,7 +176,8 @@ func (e *Encoder) Raw(b []byte) {
 }
 
 func (e *Encoder) pad() {
-	if n := Align(len(e.buf)) - len(e.buf); n > 0 {
+	l := len(e.buf) - e.base
+	if n := Align(l) - l; n > 0 {
 		e.grow(n)
 	}
 }

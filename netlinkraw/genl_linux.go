@@ -1,0 +1,80 @@
+package netlinkraw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+// ResolveFamily asks the generic netlink controller for the family called
+// name. c must be a NETLINK_GENERIC Conn. An unknown family comes back as an
+// *Error wrapping ENOENT.
+func (c *Conn) ResolveFamily(ctx context.Context, name string) (Family, error) {
+	var buf [64]byte
+	msg := AppendGetFamily(buf[:0], name)
+	if len(msg) == 0 {
+		return Family{}, fmt.Errorf("netlinkraw: resolve family: name of %d bytes is too long for an attribute", len(name))
+	}
+	var (
+		f     Family
+		found bool
+	)
+	err := c.Request(ctx, msg, func(h Header, payload []byte) error {
+		if h.Type != GenlIDCtrl {
+			return nil
+		}
+		fam, err := ParseFamily(payload)
+		if err != nil {
+			return err
+		}
+		f, found = fam, true
+		return nil
+	})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Op == "request" {
+			e.Op = fmt.Sprintf("resolve family %q", name)
+		}
+		return Family{}, err
+	}
+	if !found {
+		return Family{}, fmt.Errorf("netlinkraw: resolve family %q: the controller sent no family in its reply", name)
+	}
+	return f, nil
+}
+
+// JoinGroupByName joins the multicast group called group of the generic
+// netlink family called family. c must be a NETLINK_GENERIC Conn. An
+// unknown family or group comes back as an *Error wrapping ENOENT.
+func (c *Conn) JoinGroupByName(ctx context.Context, family, group string) error {
+	id, err := c.groupID(ctx, family, group)
+	if err != nil {
+		return err
+	}
+	return c.JoinGroup(id)
+}
+
+// LeaveGroupByName leaves the multicast group called group of the generic
+// netlink family called family.
+func (c *Conn) LeaveGroupByName(ctx context.Context, family, group string) error {
+	id, err := c.groupID(ctx, family, group)
+	if err != nil {
+		return err
+	}
+	return c.LeaveGroup(id)
+}
+
+func (c *Conn) groupID(ctx context.Context, family, group string) (uint32, error) {
+	f, err := c.ResolveFamily(ctx, family)
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range f.Groups {
+		if g.Name == group {
+			return g.ID, nil
+		}
+	}
+	return 0, &Error{Op: fmt.Sprintf("family %q: multicast group %q", family, group), Err: syscall.ENOENT,
+		Message: "no such multicast group"}
+}
