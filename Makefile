@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: all generate check-generate unit test vet kernels vmtest static
+.PHONY: all generate check-generate unit test vet kernels vmtest static demo
 
 all: test
 
@@ -27,8 +27,11 @@ kernels:
 	$(GO) run ./internal/vmtest/cmd/vmrun -fetch
 
 # The kernel tests in qemu VMs on both kernels; VMRUN_FLAGS="-run TestX" etc.
+# Then the rig's own tests that boot VMs (panic and timeout detection), which
+# `unit` skips while the kernels are not fetched yet.
 vmtest:
 	$(GO) run ./internal/vmtest/cmd/vmrun -kernels 6.1,6.12 $(VMRUN_FLAGS)
+	$(GO) test -count=1 -run 'TestBoot|TestRunCommand|TestResolveModules' ./internal/vmtest
 
 # The README's test command: unit tests, then the real-kernel suite.
 test: unit vmtest
@@ -36,3 +39,26 @@ test: unit vmtest
 # One static, stripped nl2tp binary to copy onto a router: bin/nl2tp.
 static:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/nl2tp ./cmd/nl2tp
+
+# The scripted nl2tp demo in a 6.12 VM: two namespaces, a pseudowire, traffic,
+# counters, events, teardown.
+demo:
+	$(GO) run ./cmd/nl2tp/internal/demo/run
+
+# Benchmarks against the seed's approach (mdlayher/netlink + genetlink, in the
+# nested module bench/, which keeps this module free of them): both sides'
+# BenchmarkVsSeed, interleaved BENCH_COUNT times so that load on the machine
+# hits both alike, then the medians' ratios and the issue's targets.
+BENCH_COUNT ?= 5
+BENCH_TIME ?= 1s
+.PHONY: bench
+bench:
+	@mkdir -p .cache/bench
+	$(GO) test -c -o .cache/bench/nl2tp.test ./l2tp
+	cd bench && $(GO) test -c -o ../.cache/bench/seed.test ./seed
+	@rm -f .cache/bench/nl2tp.txt .cache/bench/seed.txt
+	@for i in $$(seq $(BENCH_COUNT)); do \
+		(cd l2tp && ../.cache/bench/nl2tp.test -test.run '^$$' -test.bench VsSeed -test.benchmem -test.benchtime $(BENCH_TIME)) >> .cache/bench/nl2tp.txt || exit 1; \
+		(cd bench/seed && ../../.cache/bench/seed.test -test.run '^$$' -test.bench VsSeed -test.benchmem -test.benchtime $(BENCH_TIME)) >> .cache/bench/seed.txt || exit 1; \
+	done
+	cd bench && $(GO) run ./cmd/ratio ../.cache/bench/nl2tp.txt ../.cache/bench/seed.txt

@@ -1,0 +1,341 @@
+package l2tp
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/nl2tp/nl2tp/netlinkraw"
+)
+
+// This file turns values into request messages and reply messages into
+// values. It does no I/O and no validation (see validate.go); it uses the
+// generated typed codecs of zattr.go for every attribute.
+
+// beginMessage appends the netlink and generic netlink headers of a request
+// for cmd. The transport fills in the sequence number and port ID and adds
+// NLM_F_REQUEST and NLM_F_ACK (or NLM_F_DUMP).
+func beginMessage(e *netlinkraw.Encoder, family uint16, cmd command) int {
+	m := e.BeginMessage(family, 0, 0, 0)
+	e.GenlHeader(uint8(cmd), genlFamilyVersion)
+	return m
+}
+
+// encodeTunnelCreate appends a TUNNEL_CREATE request. fd >= 0 makes a
+// managed tunnel on that socket.
+func encodeTunnelCreate(e *netlinkraw.Encoder, family uint16, t *Tunnel, fd int) {
+	m := beginMessage(e, family, cmdTunnelCreate)
+	putConnID(e, t.ID)
+	putPeerConnID(e, t.PeerID)
+	putProtoVersion(e, t.Version)
+	putEncapType(e, t.Encap)
+	if t.Debug != 0 {
+		putDebug(e, t.Debug)
+	}
+	if fd >= 0 {
+		putFD(e, int32(fd))
+		e.EndMessage(m)
+		return
+	}
+	if t.Local.Is4() {
+		putIPSaddr(e, t.Local)
+		putIPDaddr(e, t.Remote)
+	} else {
+		putIP6Saddr(e, t.Local)
+		putIP6Daddr(e, t.Remote)
+	}
+	if t.Encap == EncapUDP {
+		putUDPSport(e, t.LocalPort)
+		putUDPDport(e, t.RemotePort)
+		// The kernel reads UDP_CSUM as a flag: any value enables
+		// checksums, so it is sent only to enable them.
+		if t.UDPChecksum {
+			putUDPCsum(e, 1)
+		}
+		if t.UDPZeroChecksum6TX {
+			putUDPZeroCsum6TX(e)
+		}
+		if t.UDPZeroChecksum6RX {
+			putUDPZeroCsum6RX(e)
+		}
+	}
+	e.EndMessage(m)
+}
+
+// encodeTunnelID appends a request for cmd that carries only a tunnel ID
+// (TUNNEL_DELETE, TUNNEL_GET).
+func encodeTunnelID(e *netlinkraw.Encoder, family uint16, cmd command, id uint32) {
+	m := beginMessage(e, family, cmd)
+	putConnID(e, id)
+	e.EndMessage(m)
+}
+
+// encodeTunnelModify appends a TUNNEL_MODIFY request.
+func encodeTunnelModify(e *netlinkraw.Encoder, family uint16, id uint32, debug DebugFlags) {
+	m := beginMessage(e, family, cmdTunnelModify)
+	putConnID(e, id)
+	putDebug(e, debug)
+	e.EndMessage(m)
+}
+
+// encodeDump appends a dump request for cmd, with no attributes: the kernel
+// ignores filters in dumps.
+func encodeDump(e *netlinkraw.Encoder, family uint16, cmd command) {
+	m := beginMessage(e, family, cmd)
+	e.EndMessage(m)
+}
+
+// encodeSessionCreate appends a SESSION_CREATE request for a session in a
+// tunnel of the given version.
+func encodeSessionCreate(e *netlinkraw.Encoder, family uint16, s *Session, version uint8) {
+	m := beginMessage(e, family, cmdSessionCreate)
+	putConnID(e, s.TunnelID)
+	putSessionID(e, s.ID)
+	putPeerSessionID(e, s.PeerID)
+	putPWType(e, s.Pseudowire)
+	if version == 3 {
+		// Absent means L2SpecDefault to the kernel, so it is always
+		// sent: the Go zero value means none.
+		putL2SpecType(e, s.L2Spec)
+		if len(s.Cookie) != 0 {
+			putCookie(e, s.Cookie)
+		}
+		if len(s.PeerCookie) != 0 {
+			putPeerCookie(e, s.PeerCookie)
+		}
+		if s.InterfaceName != "" {
+			putIfname(e, s.InterfaceName)
+		}
+	}
+	if s.RecvSeq {
+		putRecvSeq(e, 1)
+	}
+	if s.SendSeq {
+		putSendSeq(e, 1)
+	}
+	if s.LNSMode {
+		putLNSMode(e, 1)
+	}
+	if s.ReorderTimeout != 0 {
+		putRecvTimeout(e, s.ReorderTimeout)
+	}
+	if s.Debug != 0 {
+		putDebug(e, s.Debug)
+	}
+	e.EndMessage(m)
+}
+
+// putSessionRef appends what identifies an existing session: its interface
+// name if ifname is set, else the tunnel and session IDs.
+func putSessionRef(e *netlinkraw.Encoder, tunnelID, id uint32, ifname string) {
+	if ifname != "" {
+		putIfname(e, ifname)
+		return
+	}
+	putConnID(e, tunnelID)
+	putSessionID(e, id)
+}
+
+// encodeSessionRef appends a request for cmd that carries only what
+// identifies a session (SESSION_DELETE, SESSION_GET).
+func encodeSessionRef(e *netlinkraw.Encoder, family uint16, cmd command, tunnelID, id uint32, ifname string) {
+	m := beginMessage(e, family, cmd)
+	putSessionRef(e, tunnelID, id, ifname)
+	e.EndMessage(m)
+}
+
+// encodeSessionModify appends a SESSION_MODIFY request setting the four
+// settings the kernel can change.
+func encodeSessionModify(e *netlinkraw.Encoder, family uint16, s *Session, ifname string) {
+	m := beginMessage(e, family, cmdSessionModify)
+	putSessionRef(e, s.TunnelID, s.ID, ifname)
+	putRecvSeq(e, u8(s.RecvSeq))
+	putSendSeq(e, u8(s.SendSeq))
+	putLNSMode(e, u8(s.LNSMode))
+	putRecvTimeout(e, s.ReorderTimeout)
+	e.EndMessage(m)
+}
+
+// decodeTunnel decodes the attributes of a tunnel message (a TUNNEL_GET
+// reply or a tunnel event) into t. It does not allocate.
+func decodeTunnel(attrs []byte, t *Tunnel) error {
+	*t = Tunnel{}
+	d := netlinkraw.NewAttrDecoder(attrs)
+	for d.Next() {
+		switch attr(d.Type()) {
+		case attrConnID:
+			t.ID = getConnID(&d)
+		case attrPeerConnID:
+			t.PeerID = getPeerConnID(&d)
+		case attrProtoVersion:
+			t.Version = getProtoVersion(&d)
+		case attrEncapType:
+			t.Encap = getEncapType(&d)
+		case attrDebug:
+			t.Debug = getDebug(&d)
+		case attrIPSaddr:
+			t.Local = getIPSaddr(&d)
+		case attrIPDaddr:
+			t.Remote = getIPDaddr(&d)
+		case attrIP6Saddr:
+			t.Local = getIP6Saddr(&d)
+		case attrIP6Daddr:
+			t.Remote = getIP6Daddr(&d)
+		case attrUDPSport:
+			t.LocalPort = getUDPSport(&d)
+		case attrUDPDport:
+			t.RemotePort = getUDPDport(&d)
+		case attrUDPCsum:
+			t.UDPChecksum = getUDPCsum(&d) != 0
+		case attrUDPZeroCsum6TX:
+			t.UDPZeroChecksum6TX = getUDPZeroCsum6TX(&d)
+		case attrUDPZeroCsum6RX:
+			t.UDPZeroChecksum6RX = getUDPZeroCsum6RX(&d)
+		case attrStats:
+			decodeStats(&d, &t.Stats)
+		}
+		// PAD and attributes unknown to us (newer kernels add some) are
+		// skipped.
+	}
+	if err := d.Err(); err != nil {
+		return &opError{op: fmt.Sprintf("decoding tunnel %d", t.ID), err: err, decoding: true}
+	}
+	return nil
+}
+
+// decodeStats decodes the STATS attribute at d into s. The kernel does not
+// mark it NLA_F_NESTED; it is nested all the same.
+func decodeStats(d *netlinkraw.AttrDecoder, s *Stats) {
+	*s = Stats{}
+	nd := d.Nested()
+	for nd.Next() {
+		switch statsAttr(nd.Type()) {
+		case statsAttrTxPackets:
+			s.TxPackets, s.Present = getStatsTxPackets(&nd), s.Present|StatTxPackets
+		case statsAttrTxBytes:
+			s.TxBytes, s.Present = getStatsTxBytes(&nd), s.Present|StatTxBytes
+		case statsAttrTxErrors:
+			s.TxErrors, s.Present = getStatsTxErrors(&nd), s.Present|StatTxErrors
+		case statsAttrRxPackets:
+			s.RxPackets, s.Present = getStatsRxPackets(&nd), s.Present|StatRxPackets
+		case statsAttrRxBytes:
+			s.RxBytes, s.Present = getStatsRxBytes(&nd), s.Present|StatRxBytes
+		case statsAttrRxSeqDiscards:
+			s.RxSeqDiscards, s.Present = getStatsRxSeqDiscards(&nd), s.Present|StatRxSeqDiscards
+		case statsAttrRxCookieDiscards:
+			s.RxCookieDiscards, s.Present = getStatsRxCookieDiscards(&nd), s.Present|StatRxCookieDiscards
+		case statsAttrRxOOSPackets:
+			s.RxOOSPackets, s.Present = getStatsRxOOSPackets(&nd), s.Present|StatRxOOSPackets
+		case statsAttrRxErrors:
+			s.RxErrors, s.Present = getStatsRxErrors(&nd), s.Present|StatRxErrors
+		case statsAttrRxInvalid:
+			s.RxInvalid, s.Present = getStatsRxInvalid(&nd), s.Present|StatRxInvalid
+		}
+	}
+	if err := nd.Err(); err != nil {
+		d.Fail(fmt.Errorf("stats: %w", err))
+	}
+}
+
+// sessionBytes holds the variable-length parts of a session message, which
+// alias the receive buffer until copied out.
+type sessionBytes struct {
+	ifname, cookie, peerCookie []byte
+}
+
+// decodeSession decodes the attributes of a session message (a SESSION_GET
+// reply or a session event) into s. The interface name and cookies are
+// copied into one allocation, so a session decodes with at most one.
+func decodeSession(attrs []byte, s *Session) error {
+	var b sessionBytes
+	if err := decodeSessionFixed(attrs, s, &b); err != nil {
+		return err
+	}
+	b.copyTo(s)
+	return nil
+}
+
+// decodeSessionFixed decodes a session's fixed-size attributes into s and
+// points b at the variable-length ones, without copying them.
+func decodeSessionFixed(attrs []byte, s *Session, b *sessionBytes) error {
+	*s = Session{}
+	*b = sessionBytes{}
+	d := netlinkraw.NewAttrDecoder(attrs)
+	for d.Next() {
+		switch attr(d.Type()) {
+		case attrConnID:
+			s.TunnelID = getConnID(&d)
+		case attrSessionID:
+			s.ID = getSessionID(&d)
+		case attrPeerConnID:
+			s.PeerTunnelID = getPeerConnID(&d)
+		case attrPeerSessionID:
+			s.PeerID = getPeerSessionID(&d)
+		case attrPWType:
+			s.Pseudowire = getPWType(&d)
+		case attrL2SpecType:
+			s.L2Spec = getL2SpecType(&d)
+		case attrDebug:
+			s.Debug = getDebug(&d)
+		case attrIfname:
+			b.ifname = ifnameBytes(&d)
+		case attrCookie:
+			b.cookie = getCookie(&d)
+		case attrPeerCookie:
+			b.peerCookie = getPeerCookie(&d)
+		case attrRecvSeq:
+			s.RecvSeq = getRecvSeq(&d) != 0
+		case attrSendSeq:
+			s.SendSeq = getSendSeq(&d) != 0
+		case attrLNSMode:
+			s.LNSMode = getLNSMode(&d) != 0
+		case attrUsingIPSec:
+			s.UsingIPSec = getUsingIPSec(&d) != 0
+		case attrRecvTimeout:
+			s.ReorderTimeout = getRecvTimeout(&d)
+		case attrStats:
+			decodeStats(&d, &s.Stats)
+		}
+	}
+	if err := d.Err(); err != nil {
+		return &opError{op: fmt.Sprintf("decoding session %d in tunnel %d", s.ID, s.TunnelID), err: err, decoding: true}
+	}
+	return nil
+}
+
+// copyTo copies the variable-length parts into s with one allocation: the
+// cookies and the interface name share it. The cookie slices are capped so
+// that appending to them cannot overwrite the name, which is therefore
+// never modified.
+func (b *sessionBytes) copyTo(s *Session) {
+	n := len(b.cookie) + len(b.peerCookie) + len(b.ifname)
+	if n == 0 {
+		return
+	}
+	buf := make([]byte, n)
+	i := copy(buf, b.cookie)
+	if len(b.cookie) != 0 {
+		s.Cookie = buf[:i:i]
+	}
+	j := i + copy(buf[i:], b.peerCookie)
+	if len(b.peerCookie) != 0 {
+		s.PeerCookie = buf[i:j:j]
+	}
+	if k := j + copy(buf[j:], b.ifname); k > j {
+		s.InterfaceName = unsafe.String(&buf[j], k-j)
+	}
+}
+
+// u8 encodes a bool as the kernel's u8 booleans.
+func u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ifnameBytes decodes L2TP_ATTR_IFNAME (a string) like the generated
+// getIfname, but without copying: the result aliases the decoder's buffer,
+// so that decodeSession can copy it together with the cookies.
+func ifnameBytes(d *netlinkraw.AttrDecoder) []byte {
+	return d.StringBytes()
+}
