@@ -1,4 +1,4 @@
-package main
+package static
 
 import (
 	"debug/elf"
@@ -27,7 +27,7 @@ func TestStaticBinary(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "nl2tp")
 	// The same command as the Makefile's static target.
-	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "github.com/nl2tp/nl2tp/cmd/nl2tp")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
