@@ -61,9 +61,11 @@ type Session struct {
 	// (module l2tp_ppp).
 	Pseudowire PseudowireType
 
-	// Cookie is the cookie the session expects in received packets and
-	// PeerCookie the one it puts in transmitted packets: each 0, 4 or 8
-	// bytes, L2TPv3 only.
+	// Cookie is the cookie the session puts in the packets it sends
+	// (L2TP_ATTR_COOKIE) and PeerCookie the one it requires in the packets
+	// it receives (L2TP_ATTR_PEER_COOKIE); a received packet with another
+	// cookie is dropped and counted in RxCookieDiscards. Each is 0, 4 or 8
+	// bytes, L2TPv3 only. The real-kernel data-plane test pins this down.
 	Cookie, PeerCookie []byte
 
 	// L2Spec is the L2-specific sublayer (L2TPv3 only). The zero value,
@@ -78,7 +80,8 @@ type Session struct {
 
 	// ReorderTimeout is how long to hold out-of-order packets for
 	// reordering; zero disables reordering. Whole milliseconds on the
-	// wire.
+	// wire; the kernel keeps it in jiffies, so it reads back rounded up
+	// to a tick (250ms reads back as 252ms where HZ is 250).
 	ReorderTimeout time.Duration
 
 	// InterfaceName is the name of the session's network interface
