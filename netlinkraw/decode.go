@@ -63,27 +63,36 @@ func (d *MessageDecoder) Next() bool {
 		return false
 	}
 	rest := d.buf[d.off:]
+	if len(rest) >= HeaderLen {
+		n := binary.NativeEndian.Uint32(rest[0:4])
+		if n >= HeaderLen && uint64(n) <= uint64(len(rest)) {
+			d.hdr = Header{
+				Length: n,
+				Type:   binary.NativeEndian.Uint16(rest[4:6]),
+				Flags:  binary.NativeEndian.Uint16(rest[6:8]),
+				Seq:    binary.NativeEndian.Uint32(rest[8:12]),
+				PortID: binary.NativeEndian.Uint32(rest[12:16]),
+			}
+			d.data = rest[HeaderLen:n:n]
+			d.off += min(Align(int(n)), len(rest)) // the last message may omit its padding
+			return true
+		}
+	}
+	d.err = d.malformed(rest)
+	return false
+}
+
+// malformed describes why rest, at d.off, does not start with a message.
+// It is out of line to keep Next small.
+func (d *MessageDecoder) malformed(rest []byte) error {
 	if len(rest) < HeaderLen {
-		d.err = fmt.Errorf("%w: message at offset %d: netlink header needs %d bytes, have %d", ErrTruncated, d.off, HeaderLen, len(rest))
-		return false
+		return fmt.Errorf("%w: message at offset %d: netlink header needs %d bytes, have %d", ErrTruncated, d.off, HeaderLen, len(rest))
 	}
-	h, _ := ParseHeader(rest)
-	if h.Length < HeaderLen {
-		d.err = fmt.Errorf("netlinkraw: message at offset %d: length %d is shorter than the header", d.off, h.Length)
-		return false
+	n := binary.NativeEndian.Uint32(rest[0:4])
+	if n < HeaderLen {
+		return fmt.Errorf("netlinkraw: message at offset %d: length %d is shorter than the header", d.off, n)
 	}
-	if uint64(h.Length) > uint64(len(rest)) {
-		d.err = fmt.Errorf("%w: message at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, h.Length, len(rest))
-		return false
-	}
-	d.hdr = h
-	d.data = rest[HeaderLen:h.Length:h.Length]
-	next := Align(int(h.Length))
-	if next > len(rest) {
-		next = len(rest) // the last message may omit its padding
-	}
-	d.off += next
-	return true
+	return fmt.Errorf("%w: message at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
 }
 
 // Header returns the current message's header.
@@ -147,34 +156,46 @@ func (d *AttrDecoder) Reset(b []byte) { *d = AttrDecoder{buf: b} }
 // NewAttrDecoder returns a decoder for the attributes in b.
 func NewAttrDecoder(b []byte) AttrDecoder { return AttrDecoder{buf: b} }
 
+// errMalformedAttr marks, in AttrDecoder.err, bytes at d.off that do not
+// hold an attribute; Err replaces it with an error saying why. It lets Next
+// record the failure without a call, which keeps Next small enough to
+// inline into decoding loops.
+var errMalformedAttr = errors.New("netlinkraw: malformed attribute")
+
 // Next advances to the next attribute. It returns false at the end of the
 // attributes, on malformed input, or after an error.
+//
+// Every error but a malformed attribute moves d.off to the end of d.buf, so
+// that Next need not look at d.err; a malformed attribute leaves d.off on
+// it, and Next finds it malformed again.
 func (d *AttrDecoder) Next() bool {
-	if d.err != nil || d.off >= len(d.buf) {
-		return false
-	}
 	rest := d.buf[d.off:]
+	if len(rest) >= AttrHeaderLen {
+		n := int(binary.NativeEndian.Uint16(rest))
+		if n >= AttrHeaderLen && n <= len(rest) {
+			d.typ = binary.NativeEndian.Uint16(rest[2:])
+			d.data = rest[AttrHeaderLen:n:n]
+			d.off += min(Align(n), len(rest)) // the last attribute may omit its padding
+			return true
+		}
+	}
+	if len(rest) != 0 {
+		d.err, d.data = errMalformedAttr, nil
+	}
+	return false
+}
+
+// malformed describes why rest, at d.off, does not start with an
+// attribute. It is out of line to keep Next small.
+func (d *AttrDecoder) malformed(rest []byte) error {
 	if len(rest) < AttrHeaderLen {
-		d.err = fmt.Errorf("%w: %d trailing bytes at offset %d are too short for an attribute header", ErrTruncated, len(rest), d.off)
-		return false
+		return fmt.Errorf("%w: %d trailing bytes at offset %d are too short for an attribute header", ErrTruncated, len(rest), d.off)
 	}
 	n := int(binary.NativeEndian.Uint16(rest[0:2]))
 	if n < AttrHeaderLen {
-		d.err = fmt.Errorf("netlinkraw: attribute at offset %d: length %d is shorter than its header", d.off, n)
-		return false
+		return fmt.Errorf("netlinkraw: attribute at offset %d: length %d is shorter than its header", d.off, n)
 	}
-	if n > len(rest) {
-		d.err = fmt.Errorf("%w: attribute at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
-		return false
-	}
-	d.typ = binary.NativeEndian.Uint16(rest[2:4])
-	d.data = rest[AttrHeaderLen:n:n]
-	next := Align(n)
-	if next > len(rest) {
-		next = len(rest) // the last attribute may omit its padding
-	}
-	d.off += next
-	return true
+	return fmt.Errorf("%w: attribute at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
 }
 
 // Type returns the current attribute's type without the NLA_F_NESTED and
@@ -191,30 +212,50 @@ func (d *AttrDecoder) Bytes() []byte { return d.data }
 func (d *AttrDecoder) Len() int { return len(d.data) }
 
 // Err returns the first error met, if any.
-func (d *AttrDecoder) Err() error { return d.err }
+func (d *AttrDecoder) Err() error {
+	if d.err == errMalformedAttr {
+		d.err = d.malformed(d.buf[d.off:])
+	}
+	return d.err
+}
 
 // Fail records err, unless an error is already recorded, and stops the
 // iteration. Callers use it to report a payload they cannot accept.
 func (d *AttrDecoder) Fail(err error) {
 	if d.err == nil && err != nil {
 		d.err = err
+		d.off = len(d.buf)
+		d.data = nil
+	}
+}
+
+// The typed getters check the payload length inline and record a wrong
+// one out of line (badLen), so that their usual path makes no call. They
+// need not check d.err: every error empties d.data, so a getter called
+// after one fails its length check, returns zero and keeps the first error.
+
+// badLen records that the payload is not n bytes long, unless an error is
+// already recorded.
+func (d *AttrDecoder) badLen(n int) {
+	if d.err == nil {
+		d.err = fmt.Errorf("netlinkraw: attribute %d: payload must be %d bytes, got %d", d.Type(), n, len(d.data))
+		d.off = len(d.buf)
+		d.data = nil
 	}
 }
 
 func (d *AttrDecoder) want(n int) bool {
-	if d.err != nil {
-		return false
+	if d.err == nil && len(d.data) == n {
+		return true
 	}
-	if len(d.data) != n {
-		d.err = fmt.Errorf("netlinkraw: attribute %d: payload must be %d bytes, got %d", d.Type(), n, len(d.data))
-		return false
-	}
-	return true
+	d.badLen(n)
+	return false
 }
 
 // Uint8 returns the payload as a u8.
 func (d *AttrDecoder) Uint8() uint8 {
-	if !d.want(1) {
+	if len(d.data) != 1 {
+		d.badLen(1)
 		return 0
 	}
 	return d.data[0]
@@ -222,7 +263,8 @@ func (d *AttrDecoder) Uint8() uint8 {
 
 // Uint16 returns the payload as a u16 in host byte order.
 func (d *AttrDecoder) Uint16() uint16 {
-	if !d.want(2) {
+	if len(d.data) != 2 {
+		d.badLen(2)
 		return 0
 	}
 	return binary.NativeEndian.Uint16(d.data)
@@ -230,7 +272,8 @@ func (d *AttrDecoder) Uint16() uint16 {
 
 // Uint16BE returns the payload as a u16 in network byte order.
 func (d *AttrDecoder) Uint16BE() uint16 {
-	if !d.want(2) {
+	if len(d.data) != 2 {
+		d.badLen(2)
 		return 0
 	}
 	return binary.BigEndian.Uint16(d.data)
@@ -238,7 +281,8 @@ func (d *AttrDecoder) Uint16BE() uint16 {
 
 // Uint32 returns the payload as a u32 in host byte order.
 func (d *AttrDecoder) Uint32() uint32 {
-	if !d.want(4) {
+	if len(d.data) != 4 {
+		d.badLen(4)
 		return 0
 	}
 	return binary.NativeEndian.Uint32(d.data)
@@ -246,7 +290,8 @@ func (d *AttrDecoder) Uint32() uint32 {
 
 // Uint64 returns the payload as a u64 in host byte order.
 func (d *AttrDecoder) Uint64() uint64 {
-	if !d.want(8) {
+	if len(d.data) != 8 {
+		d.badLen(8)
 		return 0
 	}
 	return binary.NativeEndian.Uint64(d.data)
@@ -281,8 +326,8 @@ func (d *AttrDecoder) StringBytes() []byte {
 
 // Nested returns a decoder for the attributes inside the current attribute.
 func (d *AttrDecoder) Nested() AttrDecoder {
-	if d.err != nil {
-		return AttrDecoder{err: d.err}
+	if err := d.Err(); err != nil {
+		return AttrDecoder{err: err}
 	}
 	return AttrDecoder{buf: d.data}
 }
