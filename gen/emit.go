@@ -111,6 +111,7 @@ func emitAttrs(b *bytes.Buffer, m *model) error {
 	b.WriteString(`package l2tp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -231,7 +232,20 @@ func emitCodec(b *bytes.Buffer, c goConst) error {
 			is, as, n, from = "Is6", "As16", 16, "AddrFrom16([16]byte(d.Bytes()))"
 		}
 		fmt.Fprintf(b, "// The caller checks that v is an IPv%d address; any other v appends nothing.\n", map[bool]int{true: 6, false: 4}[k == wireIPv6])
-		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v netip.Addr) {\n\tif !v.%s() {\n\t\treturn\n\t}\n\ta := v.%s()\n\te.Bytes(%s, a[:])\n}\n", put, is, as, t)
+		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v netip.Addr) {\n\tif !v.%s() {\n\t\treturn\n\t}\n", put, is)
+		if k == wireIPv4 {
+			// put<Name>4 writes the 4 bytes through the fixed-size u32
+			// encoder: the u32 read from them in host order is written
+			// back in host order, so the bytes on the wire are the
+			// address's, in network order, unchanged. Unlike Bytes, and
+			// unlike put<Name> (As4 panics), it inlines into its callers.
+			fmt.Fprintf(b, "\t%s4(e, v.As4())\n}\n", put)
+			fmt.Fprintf(b, "\n// %s4 appends %s (%s) given as its 4 bytes,\n", put, c.cname, wt)
+			b.WriteString("// in network order: e.Uint32 writes the u32 read from them in host order\n// back unchanged. Unlike Bytes, it inlines.\n")
+			fmt.Fprintf(b, "func %s4(e *netlinkraw.Encoder, a [4]byte) {\n\te.Uint32(%s, binary.NativeEndian.Uint32(a[:]))\n}\n", put, t)
+		} else {
+			fmt.Fprintf(b, "\ta := v.%s()\n\te.Bytes(%s, a[:])\n}\n", as, t)
+		}
 		fmt.Fprintf(b, "\n// %s decodes %s (%s).\n", get, c.cname, wt)
 		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) netip.Addr {\n\tif d.Err() != nil {\n\t\treturn netip.Addr{}\n\t}\n", get)
 		fmt.Fprintf(b, "\tif n := d.Len(); n != %d {\n\t\td.Fail(attrPayloadError(%q, \"%d bytes\", n))\n\t\treturn netip.Addr{}\n\t}\n", n, c.cname, n)

@@ -9,10 +9,9 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nl2tp/nl2tp/netlinkraw"
@@ -361,7 +360,7 @@ func TestBenchWireDecode(t *testing.T) {
 	}
 
 	dump := readBenchWire(t, "dump1000.bin")
-	ss, err := benchDecodeDump(dump, nil)
+	ss, err := benchDecodeDump(dump, SessionFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,16 +391,8 @@ func TestBenchWireDecode(t *testing.T) {
 		}
 	}
 
-	arena, err := benchDecodeDumpArena(dump, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(ss, arena); diff != "" {
-		t.Errorf("benchDecodeDumpArena differs from benchDecodeDump (-want +got):\n%s", diff)
-	}
-
 	// The real ListSessions, through a transport that serves the file,
-	// agrees with the benchmark's copy of its loop.
+	// agrees with the benchmark.
 	c := newConn(&benchTransport{dump: dump}, benchFamily, 0, nil)
 	list, err := c.ListSessions(context.Background(), SessionFilter{})
 	if err != nil {
@@ -410,6 +401,146 @@ func TestBenchWireDecode(t *testing.T) {
 	if diff := cmp.Diff(ss, list); diff != "" {
 		t.Errorf("ListSessions differs from benchDecodeDump (-want +got):\n%s", diff)
 	}
+}
+
+// TestSessionListShared checks what sharing chunks between sessions must
+// not break, on dump1000.bin, whose names and cookies fill several chunks:
+// appending to one session's cookies leaves its name and the next session
+// alone; a filter keeps only what it selects, and nil when nothing.
+func TestSessionListShared(t *testing.T) {
+	dump := readBenchWire(t, "dump1000.bin")
+	ss, err := benchDecodeDump(dump, SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = append(ss[0].Cookie, 0xaa, 0xbb, 0xcc, 0xdd)
+	_ = append(ss[0].PeerCookie, 0xaa, 0xbb, 0xcc, 0xdd)
+	for i := range 2 {
+		if diff := cmp.Diff(benchDumpSession(i), ss[i]); diff != "" {
+			t.Errorf("session %d after appending to session 0's cookies (-want +got):\n%s", i, diff)
+		}
+	}
+
+	for _, f := range []SessionFilter{{TunnelID: 1003}, {InterfaceName: "l2tpeth517"}, {TunnelID: 1003, InterfaceName: "l2tpeth517"}, {TunnelID: 77}} {
+		got, err := benchDecodeDump(dump, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []Session
+		for i := range benchDumpN {
+			s := benchDumpSession(i)
+			if (f.TunnelID == 0 || f.TunnelID == s.TunnelID) && (f.InterfaceName == "" || f.InterfaceName == s.InterfaceName) {
+				want = append(want, s)
+			}
+		}
+		if f.TunnelID == 77 && got != nil {
+			t.Errorf("filter %+v: got %d sessions in a non-nil slice, want nil", f, len(got))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("filter %+v (-want +got):\n%s", f, diff)
+		}
+	}
+}
+
+// sessionMessages returns the attributes of every session message (a
+// generic netlink message with a session command) in the .bin files of the
+// golden captures and of testdata/bench.
+func sessionMessages(tb testing.TB) map[string][]byte {
+	tb.Helper()
+	var files []string
+	for _, dir := range []string{"6.1", "6.12", "bench"} {
+		m, err := filepath.Glob(filepath.Join("..", "testdata", dir, "*.bin"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	out := make(map[string][]byte)
+	for _, name := range files {
+		wire, err := os.ReadFile(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var md netlinkraw.MessageDecoder
+		md.Reset(wire)
+		for i := 0; md.Next(); i++ {
+			if md.Header().Type < 0x10 { // NOOP, ERROR, DONE, OVERRUN
+				continue
+			}
+			gh, attrs, err := netlinkraw.ParseGenlHeader(md.Payload())
+			if err != nil {
+				continue
+			}
+			switch command(gh.Command) {
+			case cmdSessionCreate, cmdSessionDelete, cmdSessionModify, cmdSessionGet:
+				out[fmt.Sprintf("%s#%d", name, i)] = attrs
+			}
+		}
+	}
+	return out
+}
+
+// checkDecodeSessionFast checks that decodeSessionFast accepts exactly
+// what decodeSessionChecked accepts, and decodes it to the same values.
+// It returns whether the fast path took the input.
+func checkDecodeSessionFast(t *testing.T, attrs []byte) bool {
+	t.Helper()
+	var fs, cs Session
+	var cb sessionBytes
+	fb, ok := decodeSessionFast(attrs, &fs)
+	err := decodeSessionChecked(attrs, &cs, &cb)
+	if ok != (err == nil) {
+		t.Fatalf("decodeSessionFast says %v, decodeSessionChecked %v", ok, err)
+	}
+	if !ok {
+		return false
+	}
+	if diff := cmp.Diff(cs, fs); diff != "" {
+		t.Fatalf("decodeSessionFast differs from decodeSessionChecked (-checked +fast):\n%s", diff)
+	}
+	if !bytes.Equal(cb.ifname, fb.ifname) || !bytes.Equal(cb.cookie, fb.cookie) || !bytes.Equal(cb.peerCookie, fb.peerCookie) {
+		t.Fatalf("decodeSessionFast bytes %q, decodeSessionChecked %q", fb, cb)
+	}
+	return true
+}
+
+// TestDecodeSessionFast checks that every session message in the captures
+// (requests included) decodes on the fast path as with the generated
+// codecs, and that every one the kernels sent, and those of testdata/bench,
+// takes the fast path.
+func TestDecodeSessionFast(t *testing.T) {
+	msgs := sessionMessages(t)
+	if len(msgs) < 10 {
+		t.Fatalf("only %d session messages in the captures", len(msgs))
+	}
+	for name, attrs := range msgs {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			// Requests include deliberately bad ones (a 9-byte cookie).
+			if !checkDecodeSessionFast(t, attrs) && !strings.Contains(name, ".request.") {
+				t.Error("the fast path refused a message a kernel sent")
+			}
+		})
+	}
+}
+
+// FuzzDecodeSessionFast checks decodeSessionFast against
+// decodeSessionChecked on arbitrary attributes.
+func FuzzDecodeSessionFast(f *testing.F) {
+	for name, attrs := range sessionMessages(f) {
+		if !strings.Contains(name, "dump1000") { // a thousand of a kind
+			f.Add(attrs)
+		}
+	}
+	f.Add([]byte{})
+	f.Add(fuzzAttrs(aBytes(attrCookie, 1, 2, 3, 4, 5, 6, 7, 8, 9)))
+	f.Add(fuzzAttrs(aU64(attrRecvTimeout, 1<<62)))
+	f.Add(fuzzAttrs(aBytes(attrIfname, 'a', 0, 'b', 0), aBytes(attrCookie), aU8(attrL2SpecType, 1)))
+	f.Add(fuzzAttrs(aU32(attrConnID, 5), aRaw(uint16(attrSessionID), 1, 2)))
+	f.Add(fuzzAttrs(aNestedNoFlag(attrStats, aStat(statsAttrRxBytes, 1500), aRaw(uint16(statsAttrRxInvalid), 1))))
+	f.Add(append(fuzzAttrs(aU32(attrConnID, 5)), 1, 2))
+	f.Fuzz(func(t *testing.T, attrs []byte) {
+		checkDecodeSessionFast(t, attrs)
+	})
 }
 
 // benchDecodeGet does what GetSession does with the reply datagram: walk
@@ -432,90 +563,29 @@ func benchDecodeGet(wire []byte) (Session, error) {
 }
 
 // benchDecodeDump does what ListSessions does with the datagrams of a
-// dump, appending to ss. The loop body copies ListSessions' callback (it is
-// not a function of its own); TestBenchWireDecode checks that both agree.
-func benchDecodeDump(wire []byte, ss []Session) ([]Session, error) {
-	var f SessionFilter
+// dump, with the same code (sessionList), keeping the sessions f selects.
+func benchDecodeDump(wire []byte, f SessionFilter) ([]Session, error) {
+	l := sessionList{f: f}
 	var md netlinkraw.MessageDecoder
 	md.Reset(wire)
-	for md.Next() {
+	var err error
+	for err == nil && md.Next() {
 		if md.Header().Type == netlinkraw.TypeDone {
 			break
 		}
-		_, attrs, err := netlinkraw.ParseGenlHeader(md.Payload())
-		if err != nil {
-			return nil, err
-		}
-		var s Session
-		var b sessionBytes
-		if err := decodeSessionFixed(attrs, &s, &b); err != nil {
-			return nil, err
-		}
-		if !f.match(s.TunnelID, b.ifname) {
-			continue
-		}
-		b.copyTo(&s)
-		ss = append(ss, s)
-	}
-	return ss, md.Err()
-}
-
-// benchDecodeDumpArena is benchDecodeDump with three changes that
-// ListSessions could make, measured by BenchmarkVsSeed/DecodeDump1000Arena:
-// the variable-length parts of many sessions share 4 KiB chunks instead of
-// one allocation each; the result grows once per datagram, by the number of
-// messages in it, instead of doubling; and each session is decoded in place
-// in the result instead of copied into it.
-func benchDecodeDumpArena(wire []byte, ss []Session) ([]Session, error) {
-	var f SessionFilter
-	var md netlinkraw.MessageDecoder
-	md.Reset(wire)
-	n := 0
-	for md.Next() {
-		n++
-	}
-	ss = slices.Grow(ss, n)
-	var arena []byte
-	md.Reset(wire)
-	for md.Next() {
-		if md.Header().Type == netlinkraw.TypeDone {
-			break
-		}
-		_, attrs, err := netlinkraw.ParseGenlHeader(md.Payload())
-		if err != nil {
-			return nil, err
-		}
-		// Decode in place, saving the copy of a Session into ss.
-		ss = append(ss, Session{})
-		s := &ss[len(ss)-1]
-		var b sessionBytes
-		if err := decodeSessionFixed(attrs, s, &b); err != nil {
-			return nil, err
-		}
-		if !f.match(s.TunnelID, b.ifname) {
-			ss = ss[:len(ss)-1]
-			continue
-		}
-		if k := len(b.cookie) + len(b.peerCookie) + len(b.ifname); cap(arena)-len(arena) < k {
-			arena = make([]byte, 0, max(4096, k))
-		}
-		if len(b.cookie) != 0 {
-			i := len(arena)
-			arena = append(arena, b.cookie...)
-			s.Cookie = arena[i:len(arena):len(arena)]
-		}
-		if len(b.peerCookie) != 0 {
-			i := len(arena)
-			arena = append(arena, b.peerCookie...)
-			s.PeerCookie = arena[i:len(arena):len(arena)]
-		}
-		if len(b.ifname) != 0 {
-			i := len(arena)
-			arena = append(arena, b.ifname...)
-			s.InterfaceName = unsafe.String(&arena[i], len(b.ifname))
+		var attrs []byte
+		if _, attrs, err = netlinkraw.ParseGenlHeader(md.Payload()); err == nil {
+			err = l.add(attrs)
 		}
 	}
-	return ss, md.Err()
+	ss := l.sessions()
+	if err == nil {
+		err = md.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ss, nil
 }
 
 // benchTransport answers every dump with the messages of dump, the way
@@ -604,23 +674,7 @@ func BenchmarkVsSeed(b *testing.B) {
 		var ss []Session
 		for b.Loop() {
 			var err error
-			if ss, err = benchDecodeDump(wire, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if len(ss) != benchDumpN {
-			b.Fatalf("decoded %d sessions", len(ss))
-		}
-	})
-	// Not paired: what ListSessions could do (see benchDecodeDumpArena).
-	b.Run("DecodeDump1000Arena", func(b *testing.B) {
-		wire := readBenchWire(b, "dump1000.bin")
-		b.ReportAllocs()
-		b.SetBytes(int64(len(wire)))
-		var ss []Session
-		for b.Loop() {
-			var err error
-			if ss, err = benchDecodeDumpArena(wire, nil); err != nil {
+			if ss, err = benchDecodeDump(wire, SessionFilter{}); err != nil {
 				b.Fatal(err)
 			}
 		}

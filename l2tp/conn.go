@@ -494,22 +494,13 @@ func (c *Conn) getSession(ctx context.Context, tunnelID, id uint32, ifname strin
 // Conn's network namespace. The kernel ignores filters in dumps, so the
 // filtering happens here, before a session is copied out.
 func (c *Conn) ListSessions(ctx context.Context, f SessionFilter) ([]Session, error) {
-	var ss []Session
+	l := sessionList{f: f}
 	err := c.dump(ctx, "list sessions", func(e *netlinkraw.Encoder) {
 		encodeDump(e, c.family, cmdSessionGet)
 	}, func(_ command, attrs []byte) error {
-		var s Session
-		var b sessionBytes
-		if err := decodeSessionFixed(attrs, &s, &b); err != nil {
-			return err
-		}
-		if !f.match(s.TunnelID, b.ifname) {
-			return nil
-		}
-		b.copyTo(&s)
-		ss = append(ss, s)
-		return nil
+		return l.add(attrs)
 	})
+	ss := l.sessions()
 	if err != nil {
 		return nil, c.wrapPlain("list sessions", err)
 	}

@@ -1,7 +1,12 @@
 package l2tp
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/nl2tp/nl2tp/netlinkraw"
@@ -9,15 +14,16 @@ import (
 
 // This file turns values into request messages and reply messages into
 // values. It does no I/O and no validation (see validate.go); it uses the
-// generated typed codecs of zattr.go for every attribute.
+// generated typed codecs of zattr.go for every attribute, but for one fast
+// path: session messages, which dumps bring by the thousand, are first read
+// by decodeSessionFast, and anything it does not take is decoded again with
+// the generated codecs (decodeSessionChecked), which stay the reference.
 
 // beginMessage appends the netlink and generic netlink headers of a request
 // for cmd. The transport fills in the sequence number and port ID and adds
 // NLM_F_REQUEST and NLM_F_ACK (or NLM_F_DUMP).
 func beginMessage(e *netlinkraw.Encoder, family uint16, cmd command) int {
-	m := e.BeginMessage(family, 0, 0, 0)
-	e.GenlHeader(uint8(cmd), genlFamilyVersion)
-	return m
+	return e.BeginGenlMessage(family, 0, 0, 0, uint8(cmd), genlFamilyVersion)
 }
 
 // encodeTunnelCreate appends a TUNNEL_CREATE request. fd >= 0 makes a
@@ -37,8 +43,12 @@ func encodeTunnelCreate(e *netlinkraw.Encoder, family uint16, t *Tunnel, fd int)
 		return
 	}
 	if t.Local.Is4() {
-		putIPSaddr(e, t.Local)
-		putIPDaddr(e, t.Remote)
+		// putIPSaddr4 and putIPDaddr4 inline, putIPSaddr and putIPDaddr
+		// do not; this is what those do.
+		putIPSaddr4(e, t.Local.As4())
+		if t.Remote.Is4() {
+			putIPDaddr4(e, t.Remote.As4())
+		}
 	} else {
 		putIP6Saddr(e, t.Local)
 		putIP6Daddr(e, t.Remote)
@@ -246,17 +256,23 @@ type sessionBytes struct {
 // reply or a session event) into s. The interface name and cookies are
 // copied into one allocation, so a session decodes with at most one.
 func decodeSession(attrs []byte, s *Session) error {
-	var b sessionBytes
-	if err := decodeSessionFixed(attrs, s, &b); err != nil {
-		return err
+	b, ok := decodeSessionFast(attrs, s)
+	if !ok {
+		if err := decodeSessionChecked(attrs, s, &b); err != nil {
+			return err
+		}
 	}
 	b.copyTo(s)
 	return nil
 }
 
-// decodeSessionFixed decodes a session's fixed-size attributes into s and
-// points b at the variable-length ones, without copying them.
-func decodeSessionFixed(attrs []byte, s *Session, b *sessionBytes) error {
+// decodeSessionChecked decodes a session's fixed-size attributes into s and
+// points b at the variable-length ones, without copying them, with the
+// generated codecs of zattr.go for every attribute. Callers first try
+// decodeSessionFast, which takes only well-formed input and which must
+// agree with this; decodeSessionChecked decodes what that refuses again
+// from scratch, and reports what is wrong with it.
+func decodeSessionChecked(attrs []byte, s *Session, b *sessionBytes) error {
 	*s = Session{}
 	*b = sessionBytes{}
 	d := netlinkraw.NewAttrDecoder(attrs)
@@ -302,6 +318,181 @@ func decodeSessionFixed(attrs []byte, s *Session, b *sessionBytes) error {
 	return nil
 }
 
+// decodeSessionFast decodes what decodeSessionChecked decodes, as fast as
+// possible, for the input the kernel sends: it walks the attributes with a
+// slice kept in registers rather than an AttrDecoder in memory. It returns
+// false, leaving s to be overwritten, at anything that
+// decodeSessionChecked would reject: a malformed attribute, trailing
+// bytes, a payload of the wrong size, a cookie over 8 bytes, a reorder
+// timeout too large for a time.Duration, a malformed STATS. On true, s and
+// the sessionBytes returned hold exactly what decodeSessionChecked makes
+// of attrs; TestDecodeSessionFast and FuzzDecodeSessionFast check that.
+// (The sessionBytes are returned rather than stored through a pointer:
+// storing pointers into memory the compiler cannot prove is the stack
+// costs write barriers while the garbage collector marks.)
+func decodeSessionFast(attrs []byte, s *Session) (b sessionBytes, ok bool) {
+	*s = Session{}
+	// off moves by whole aligned attributes; past the end (the last
+	// attribute may omit its padding) it ends the loop.
+	for off := 0; off < len(attrs); {
+		h := attrs[off:]
+		if len(h) < netlinkraw.AttrHeaderLen {
+			return b, false
+		}
+		n := int(binary.NativeEndian.Uint16(h))
+		if n < netlinkraw.AttrHeaderLen || n > len(h) {
+			return b, false
+		}
+		typ := attr(binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask)
+		p := h[netlinkraw.AttrHeaderLen:n:n]
+		off += netlinkraw.Align(n)
+		switch typ {
+		case attrConnID:
+			if len(p) != 4 {
+				return b, false
+			}
+			s.TunnelID = binary.NativeEndian.Uint32(p)
+		case attrSessionID:
+			if len(p) != 4 {
+				return b, false
+			}
+			s.ID = binary.NativeEndian.Uint32(p)
+		case attrPeerConnID:
+			if len(p) != 4 {
+				return b, false
+			}
+			s.PeerTunnelID = binary.NativeEndian.Uint32(p)
+		case attrPeerSessionID:
+			if len(p) != 4 {
+				return b, false
+			}
+			s.PeerID = binary.NativeEndian.Uint32(p)
+		case attrDebug:
+			if len(p) != 4 {
+				return b, false
+			}
+			s.Debug = DebugFlags(binary.NativeEndian.Uint32(p))
+		case attrPWType:
+			if len(p) != 2 {
+				return b, false
+			}
+			s.Pseudowire = PseudowireType(binary.NativeEndian.Uint16(p))
+		case attrL2SpecType:
+			if len(p) != 1 {
+				return b, false
+			}
+			s.L2Spec = L2SpecType(p[0])
+		case attrRecvSeq:
+			if len(p) != 1 {
+				return b, false
+			}
+			s.RecvSeq = p[0] != 0
+		case attrSendSeq:
+			if len(p) != 1 {
+				return b, false
+			}
+			s.SendSeq = p[0] != 0
+		case attrLNSMode:
+			if len(p) != 1 {
+				return b, false
+			}
+			s.LNSMode = p[0] != 0
+		case attrUsingIPSec:
+			if len(p) != 1 {
+				return b, false
+			}
+			s.UsingIPSec = p[0] != 0
+		case attrIfname:
+			// Up to the first NUL, as StringBytes. A loop: names are
+			// short, and bytes.IndexByte is a call.
+			for i, c := range p {
+				if c == 0 {
+					p = p[:i]
+					break
+				}
+			}
+			b.ifname = p
+		case attrCookie:
+			if len(p) > 8 {
+				return b, false
+			}
+			b.cookie = p
+		case attrPeerCookie:
+			if len(p) > 8 {
+				return b, false
+			}
+			b.peerCookie = p
+		case attrRecvTimeout:
+			if len(p) != 8 {
+				return b, false
+			}
+			ms := binary.NativeEndian.Uint64(p)
+			if ms > math.MaxInt64/uint64(time.Millisecond) {
+				return b, false
+			}
+			s.ReorderTimeout = time.Duration(ms) * time.Millisecond
+		case attrStats:
+			if !decodeStatsFast(p, &s.Stats) {
+				return b, false
+			}
+		}
+	}
+	return b, true
+}
+
+// decodeStatsFast is decodeStats for decodeSessionFast: false for
+// anything decodeStats would reject.
+func decodeStatsFast(attrs []byte, s *Stats) bool {
+	*s = Stats{}
+	var present StatsMask
+	for off := 0; off < len(attrs); {
+		h := attrs[off:]
+		if len(h) < netlinkraw.AttrHeaderLen {
+			return false
+		}
+		n := int(binary.NativeEndian.Uint16(h))
+		if n < netlinkraw.AttrHeaderLen || n > len(h) {
+			return false
+		}
+		typ := statsAttr(binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask)
+		p := h[netlinkraw.AttrHeaderLen:n:n]
+		off += netlinkraw.Align(n)
+		var dst *uint64
+		var bit StatsMask
+		switch typ {
+		case statsAttrTxPackets:
+			dst, bit = &s.TxPackets, StatTxPackets
+		case statsAttrTxBytes:
+			dst, bit = &s.TxBytes, StatTxBytes
+		case statsAttrTxErrors:
+			dst, bit = &s.TxErrors, StatTxErrors
+		case statsAttrRxPackets:
+			dst, bit = &s.RxPackets, StatRxPackets
+		case statsAttrRxBytes:
+			dst, bit = &s.RxBytes, StatRxBytes
+		case statsAttrRxSeqDiscards:
+			dst, bit = &s.RxSeqDiscards, StatRxSeqDiscards
+		case statsAttrRxCookieDiscards:
+			dst, bit = &s.RxCookieDiscards, StatRxCookieDiscards
+		case statsAttrRxOOSPackets:
+			dst, bit = &s.RxOOSPackets, StatRxOOSPackets
+		case statsAttrRxErrors:
+			dst, bit = &s.RxErrors, StatRxErrors
+		case statsAttrRxInvalid:
+			dst, bit = &s.RxInvalid, StatRxInvalid
+		default:
+			continue // PAD, or a counter newer than us
+		}
+		if len(p) != 8 {
+			return false
+		}
+		*dst = binary.NativeEndian.Uint64(p)
+		present |= bit
+	}
+	s.Present = present
+	return true
+}
+
 // copyTo copies the variable-length parts into s with one allocation: the
 // cookies and the interface name share it. The cookie slices are capped so
 // that appending to them cannot overwrite the name, which is therefore
@@ -323,6 +514,98 @@ func (b *sessionBytes) copyTo(s *Session) {
 	if k := j + copy(buf[j:], b.ifname); k > j {
 		s.InterfaceName = unsafe.String(&buf[j], k-j)
 	}
+}
+
+// sessionList collects the sessions of a dump that its filter selects,
+// one message at a time. The number of sessions is known only at the end,
+// and growing the result as they come allocates about three times its
+// size, in Sessions the garbage collector must scan; so the first growth
+// goes straight to the number of sessions the last dump kept
+// (sessionDumpHint), and a result left far too big is copied to one of
+// the right size. The interface names and cookies of many sessions share
+// chunks of sessionArenaSize bytes, so that a dump of n sessions
+// allocates O(1) times rather than once per session. Each cookie slice is
+// capped at its end, so appending to it cannot overwrite a neighbour; the
+// bytes behind the interface names are never written again.
+type sessionList struct {
+	f     SessionFilter
+	ss    []Session
+	arena []byte
+}
+
+// sessionArenaSize is the size of the chunks that hold the interface names
+// and cookies of a dump: about 180 sessions with both cookies.
+const sessionArenaSize = 4096
+
+// sessionDumpHint is the number of sessions the last dump kept, at most
+// sessionHintMax: what a dump sizes its result for when it first grows.
+var sessionDumpHint atomic.Int32
+
+const sessionHintMax = 1 << 16
+
+// add decodes the attributes of one session message and keeps the session
+// if the filter selects it.
+func (l *sessionList) add(attrs []byte) error {
+	// Decode on the stack and copy the session into the result once,
+	// whole: stores into the heap cost write barriers while the garbage
+	// collector marks, stores into the stack do not.
+	var s Session
+	b, ok := decodeSessionFast(attrs, &s)
+	if !ok {
+		if err := decodeSessionChecked(attrs, &s, &b); err != nil {
+			return err
+		}
+	}
+	if !l.f.match(s.TunnelID, b.ifname) {
+		return nil
+	}
+	if k := len(b.cookie) + len(b.peerCookie) + len(b.ifname); k != 0 {
+		arena := l.arena
+		if cap(arena)-len(arena) < k {
+			arena = make([]byte, 0, max(sessionArenaSize, k))
+		}
+		i := len(arena)
+		arena = arena[:i+k]
+		l.arena = arena
+		buf := arena[i : i+k : i+k]
+		j := copy(buf, b.cookie)
+		if len(b.cookie) != 0 {
+			s.Cookie = buf[:j:j]
+		}
+		m := j + copy(buf[j:], b.peerCookie)
+		if len(b.peerCookie) != 0 {
+			s.PeerCookie = buf[j:m:m]
+		}
+		if len(b.ifname) != 0 {
+			copy(buf[m:], b.ifname)
+			s.InterfaceName = unsafe.String(&buf[m], len(b.ifname))
+		}
+	}
+	if len(l.ss) == cap(l.ss) {
+		n := len(l.ss)
+		if n == 0 {
+			n = max(16, int(sessionDumpHint.Load()))
+		}
+		l.ss = slices.Grow(l.ss, n)
+	}
+	l.ss = append(l.ss, s)
+	return nil
+}
+
+// sessions returns the sessions kept (nil for none) and records their
+// number in sessionDumpHint.
+func (l *sessionList) sessions() []Session {
+	ss := l.ss
+	sessionDumpHint.Store(int32(min(len(ss), sessionHintMax)))
+	if len(ss) == 0 {
+		return nil
+	}
+	if cap(ss)-len(ss) > len(ss)/4+16 {
+		// Far too big (sessions gone since the last dump, or growth
+		// by doubling): keep only what is needed.
+		ss = slices.Clone(ss)
+	}
+	return ss
 }
 
 // u8 encodes a bool as the kernel's u8 booleans.

@@ -4,6 +4,7 @@
 package l2tp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -303,8 +304,14 @@ func putIPSaddr(e *netlinkraw.Encoder, v netip.Addr) {
 	if !v.Is4() {
 		return
 	}
-	a := v.As4()
-	e.Bytes(uint16(attrIPSaddr), a[:])
+	putIPSaddr4(e, v.As4())
+}
+
+// putIPSaddr4 appends L2TP_ATTR_IP_SADDR (in_addr) given as its 4 bytes,
+// in network order: e.Uint32 writes the u32 read from them in host order
+// back unchanged. Unlike Bytes, it inlines.
+func putIPSaddr4(e *netlinkraw.Encoder, a [4]byte) {
+	e.Uint32(uint16(attrIPSaddr), binary.NativeEndian.Uint32(a[:]))
 }
 
 // getIPSaddr decodes L2TP_ATTR_IP_SADDR (in_addr).
@@ -325,8 +332,14 @@ func putIPDaddr(e *netlinkraw.Encoder, v netip.Addr) {
 	if !v.Is4() {
 		return
 	}
-	a := v.As4()
-	e.Bytes(uint16(attrIPDaddr), a[:])
+	putIPDaddr4(e, v.As4())
+}
+
+// putIPDaddr4 appends L2TP_ATTR_IP_DADDR (in_addr) given as its 4 bytes,
+// in network order: e.Uint32 writes the u32 read from them in host order
+// back unchanged. Unlike Bytes, it inlines.
+func putIPDaddr4(e *netlinkraw.Encoder, a [4]byte) {
+	e.Uint32(uint16(attrIPDaddr), binary.NativeEndian.Uint32(a[:]))
 }
 
 // getIPDaddr decodes L2TP_ATTR_IP_DADDR (in_addr).

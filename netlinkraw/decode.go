@@ -46,11 +46,10 @@ func ParseHeader(b []byte) (Header, error) {
 // The zero value holds no messages. A MessageDecoder is not safe for
 // concurrent use.
 type MessageDecoder struct {
-	buf  []byte
-	off  int
-	hdr  Header
-	data []byte
-	err  error
+	buf []byte
+	off int
+	msg []byte // the current message, header included; nil before the first
+	err error
 }
 
 // Reset makes the decoder iterate over the messages in b.
@@ -58,32 +57,33 @@ func (d *MessageDecoder) Reset(b []byte) { *d = MessageDecoder{buf: b} }
 
 // Next advances to the next message. It returns false at the end of the
 // buffer or on malformed input, which Err then reports.
+//
+// It only finds the message; Header and Payload take it apart. That keeps
+// Next small enough to inline into decoding loops.
 func (d *MessageDecoder) Next() bool {
 	if d.err != nil || d.off >= len(d.buf) {
 		return false
 	}
 	rest := d.buf[d.off:]
 	if len(rest) >= HeaderLen {
-		n := binary.NativeEndian.Uint32(rest[0:4])
+		n := binary.NativeEndian.Uint32(rest)
 		if n >= HeaderLen && uint64(n) <= uint64(len(rest)) {
-			d.hdr = Header{
-				Length: n,
-				Type:   binary.NativeEndian.Uint16(rest[4:6]),
-				Flags:  binary.NativeEndian.Uint16(rest[6:8]),
-				Seq:    binary.NativeEndian.Uint32(rest[8:12]),
-				PortID: binary.NativeEndian.Uint32(rest[12:16]),
-			}
-			d.data = rest[HeaderLen:n:n]
+			d.msg = rest[:n:n]
 			d.off += min(Align(int(n)), len(rest)) // the last message may omit its padding
 			return true
 		}
 	}
-	d.err = d.malformed(rest)
+	d.err = errMalformedMsg
 	return false
 }
 
+// errMalformedMsg marks, in MessageDecoder.err, bytes at d.off that do not
+// hold a message; Err replaces it with an error saying why (malformed). It
+// lets Next record the failure without a call, which keeps Next small
+// enough to inline.
+var errMalformedMsg = errors.New("netlinkraw: malformed message")
+
 // malformed describes why rest, at d.off, does not start with a message.
-// It is out of line to keep Next small.
 func (d *MessageDecoder) malformed(rest []byte) error {
 	if len(rest) < HeaderLen {
 		return fmt.Errorf("%w: message at offset %d: netlink header needs %d bytes, have %d", ErrTruncated, d.off, HeaderLen, len(rest))
@@ -96,14 +96,36 @@ func (d *MessageDecoder) malformed(rest []byte) error {
 }
 
 // Header returns the current message's header.
-func (d *MessageDecoder) Header() Header { return d.hdr }
+func (d *MessageDecoder) Header() Header {
+	m := d.msg
+	if len(m) < HeaderLen {
+		return Header{}
+	}
+	return Header{
+		Length: binary.NativeEndian.Uint32(m[0:4]),
+		Type:   binary.NativeEndian.Uint16(m[4:6]),
+		Flags:  binary.NativeEndian.Uint16(m[6:8]),
+		Seq:    binary.NativeEndian.Uint32(m[8:12]),
+		PortID: binary.NativeEndian.Uint32(m[12:16]),
+	}
+}
 
 // Payload returns the current message's bytes after the netlink header. It
 // aliases the decoder's buffer.
-func (d *MessageDecoder) Payload() []byte { return d.data }
+func (d *MessageDecoder) Payload() []byte {
+	if len(d.msg) < HeaderLen {
+		return nil
+	}
+	return d.msg[HeaderLen:]
+}
 
 // Err returns the error that stopped the iteration, if any.
-func (d *MessageDecoder) Err() error { return d.err }
+func (d *MessageDecoder) Err() error {
+	if d.err == errMalformedMsg {
+		d.err = d.malformed(d.buf[d.off:])
+	}
+	return d.err
+}
 
 // GenlHeader is a generic netlink header (struct genlmsghdr).
 type GenlHeader struct {

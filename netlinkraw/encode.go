@@ -148,6 +148,32 @@ func (e *Encoder) BeginMessage(typ, flags uint16, seq, portID uint32) int {
 	return off
 }
 
+// BeginGenlMessage appends a netlink header and a generic netlink header at
+// once, as BeginMessage(typ, flags, seq, portID) and then GenlHeader(cmd,
+// version) do, and returns the message's start offset for EndMessage.
+func (e *Encoder) BeginGenlMessage(typ, flags uint16, seq, portID uint32, cmd, version uint8) int {
+	if e.err != nil {
+		return -1
+	}
+	const n = HeaderLen + GenlHeaderLen
+	off := len(e.buf)
+	if cap(e.buf)-off < n {
+		e.realloc(n)
+	}
+	e.buf = e.buf[:off+n]
+	h := e.buf[off : off+n]
+	binary.NativeEndian.PutUint32(h[0:4], 0) // EndMessage writes the length
+	binary.NativeEndian.PutUint16(h[4:6], typ)
+	binary.NativeEndian.PutUint16(h[6:8], flags)
+	binary.NativeEndian.PutUint32(h[8:12], seq)
+	binary.NativeEndian.PutUint32(h[12:16], portID)
+	h[16] = cmd
+	h[17] = version
+	h[18] = 0 // reserved
+	h[19] = 0
+	return off
+}
+
 // EndMessage pads the message begun at start to the netlink alignment and
 // writes its length into its header.
 func (e *Encoder) EndMessage(start int) {
