@@ -1,0 +1,222 @@
+// Command kbench runs the real-kernel benchmark (`make kbench`): for each
+// kernel line it boots a Debian cloud kernel in a qemu VM (package vmtest)
+// with the benchmark program (internal/kbench/cmd/kbench-vm) as the
+// command, plus Debian's /usr/bin/ip and /usr/bin/strace with their shared
+// libraries, and prints a table of the results per kernel.
+//
+// The VMs boot one after the other, not in parallel, so that they do not
+// compete for the host's CPUs while timing.
+//
+// Usage: go run ./internal/kbench/cmd/kbench [-kernels 6.1,6.12] [-n 1000] [-rounds 3]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nl2tp/nl2tp/internal/kbench"
+	"github.com/nl2tp/nl2tp/internal/vmtest"
+	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kbench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kernels := fs.String("kernels", strings.Join(vmtest.LineNames(), ","), "comma-separated kernel `lines`")
+	cache := fs.String("cache", "", "cache `folder` (default: .cache in the module root)")
+	n := fs.Int("n", 1000, "`sessions` to create and delete")
+	rounds := fs.Int("rounds", 3, "timed `rounds` per variant (the tables show medians)")
+	variants := fs.String("variants", strings.Join(kbench.Variants, ","), "comma-separated `variants`")
+	ip := fs.String("ip", "/usr/bin/ip", "iproute2's ip `program` on the host, copied into the VM")
+	strace := fs.String("strace", "/usr/bin/strace", "strace `program` on the host, copied into the VM")
+	verbose := fs.Bool("v", false, "show the VM console")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	var lines []string
+	for _, l := range strings.Split(*kernels, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return errors.New("-kernels: no kernel line")
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if *cache == "" {
+		*cache = filepath.Join(root, ".cache")
+	}
+
+	bin, err := os.MkdirTemp("", "kbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bin)
+	initBin, benchBin := filepath.Join(bin, "vminit"), filepath.Join(bin, "kbench-vm")
+	if err := vmtest.BuildInit(ctx, root, initBin); err != nil {
+		return err
+	}
+	if err := vmtest.Build(ctx, root, "./internal/kbench/cmd/kbench-vm", benchBin); err != nil {
+		return err
+	}
+	files := map[string]string{"/kbench-vm": benchBin}
+	for _, prog := range []string{*ip, *strace} {
+		fs, err := vmtest.HostBinary(prog)
+		if err != nil {
+			return fmt.Errorf("%w (install iproute2 and strace: .ci/install)", err)
+		}
+		for g, h := range fs {
+			files[g] = h
+		}
+	}
+	argv := []string{"/kbench-vm", "-n", strconv.Itoa(*n), "-rounds", strconv.Itoa(*rounds),
+		"-variants", *variants, "-ip", *ip, "-strace", *strace}
+
+	fmt.Fprintln(stdout, "Legend (each phase is a fresh process started in the benchmark's network namespace):")
+	for _, v := range kbench.Variants {
+		fmt.Fprintf(stdout, "  %-12s %s\n", v, kbench.Describe[v])
+	}
+	fmt.Fprintln(stdout, "  send/recv: system calls on netlink sockets over both phases, counted under strace in a separate run;")
+	fmt.Fprintln(stdout, "  peek = receive calls with MSG_PEEK (sizing the next datagram), again = receive calls that found nothing (EAGAIN);")
+	fmt.Fprintln(stdout, "  start-up: a phase process with nothing to do (included in create and delete, which are whole processes);")
+	fmt.Fprintln(stdout, "  cpu usr/sys: CPU time of the create and delete processes in user space / in the kernel (waits count in neither);")
+	fmt.Fprintln(stdout, "  settle: after the delete process exited, until the last session interface was gone (not in total);")
+	fmt.Fprintln(stdout, "  best: the least of the rounds (the host's other load only ever adds time); total = create + delete of one round;")
+	fmt.Fprintln(stdout, "  vs single / vs ip: best total / best create time of single / ip-batch divided by the variant's.")
+	var errs []error
+	for _, line := range lines {
+		k, err := vmtest.Fetch(ctx, *cache, line, stderr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("kernel %s: %w", line, err))
+			continue
+		}
+		p := &consoleParser{prefix: "[" + line + "] ", log: stderr, verbose: *verbose}
+		cfg := &vmtest.Config{
+			Kernel:   k,
+			Init:     initBin,
+			Files:    files,
+			Modules:  vmtest.TestModules,
+			Timeout:  40 * time.Minute,
+			Console:  p,
+			MemoryMB: 1536,
+		}
+		start, loadBefore := time.Now(), loadAvg()
+		code, _, err := vmtest.RunCommand(ctx, cfg, guest.Command{Argv: argv})
+		switch {
+		case p.err != nil:
+			err = p.err
+		case err == nil && code != 0:
+			err = fmt.Errorf("kbench-vm exited with status %d (run with -v to see the console)", code)
+		case err == nil && p.info == nil:
+			err = errors.New("kbench-vm printed no results")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("kernel %s: %w", line, err))
+			continue
+		}
+		fmt.Fprintf(stderr, "kbench: kernel %s done in %v\n", line, time.Since(start).Round(time.Second))
+		fmt.Fprintln(stdout)
+		if err := kbench.WriteTable(stdout, p.info, p.results); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "(%s; %s; host load average %s before, %s after, on %d CPUs)\n",
+			p.info.IP, p.info.Strace, loadBefore, loadAvg(), runtime.NumCPU())
+	}
+	return errors.Join(errs...)
+}
+
+// consoleParser picks the benchmark's lines out of the console.
+type consoleParser struct {
+	prefix  string
+	log     io.Writer
+	verbose bool
+	info    *kbench.Info
+	results []kbench.Result
+	err     error
+}
+
+func (p *consoleParser) Write(b []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		var info kbench.Info
+		if ok, err := kbench.ParseLine(l, kbench.MarkInfo, &info); ok {
+			if err != nil && p.err == nil {
+				p.err = err
+			}
+			p.info = &info
+			continue
+		}
+		var r kbench.Result
+		if ok, err := kbench.ParseLine(l, kbench.MarkResult, &r); ok {
+			if err != nil && p.err == nil {
+				p.err = err
+			}
+			p.results = append(p.results, r)
+			continue
+		}
+		if p.verbose || strings.HasPrefix(l, "kbench-vm:") || strings.HasPrefix(l, guest.MarkError) {
+			fmt.Fprintf(p.log, "%s%s\n", p.prefix, l)
+		}
+	}
+	return len(b), nil
+}
+
+// loadAvg returns the host's one-minute load average: the VMs run under
+// TCG, so other work on the host slows them down.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "unknown"
+	}
+	return f[0]
+}
+
+// moduleRoot finds the folder holding go.mod, from the working folder up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod in the working folder or above")
+		}
+		dir = parent
+	}
+}
