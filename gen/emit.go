@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"strconv"
+	"strings"
 )
 
 // fileHeader starts every generated file.
@@ -145,6 +146,25 @@ const (
 func attrPayloadError(name, rule string, got int) error {
 	return fmt.Errorf("l2tp: %s: payload must be %s, got %d bytes", name, rule, got)
 }
+
+// nextAttr splits off the attribute at off in b, for decoders that walk
+// attributes in a slice and an offset rather than an AttrDecoder (the
+// speed path of session messages), with AttrDecoder.Next's rules: its type
+// without the flag bits, its payload, and the offset of the next one,
+// which may pass len(b) as the last attribute may omit its padding. ok is
+// false if b[off:] does not start with a whole attribute.
+func nextAttr(b []byte, off int) (typ uint16, p []byte, next int, ok bool) {
+	h := b[off:]
+	if len(h) < netlinkraw.AttrHeaderLen {
+		return 0, nil, 0, false
+	}
+	n := int(binary.NativeEndian.Uint16(h))
+	if n < netlinkraw.AttrHeaderLen || n > len(h) {
+		return 0, nil, 0, false
+	}
+	typ = binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask
+	return typ, h[netlinkraw.AttrHeaderLen:n:n], off + netlinkraw.Align(n), true
+}
 `)
 
 	for _, e := range m.enums {
@@ -178,58 +198,91 @@ func oneLine(s string) string {
 	return s
 }
 
-// emitCodec writes put<Name> and get<Name> for one attribute.
+// emitCodec writes put<Name>, get<Name> and dec<Name> for one attribute.
+// dec<Name> decodes a bare payload by the rule of the wire type (its size,
+// byte order and range), for decoders that walk attributes without an
+// AttrDecoder; it is small enough to inline. get<Name> decodes with it and
+// reports what it refuses on the AttrDecoder, except for integers and
+// flags, where AttrDecoder's typed getter applies the same rule (see below).
 func emitCodec(b *bytes.Buffer, c goConst) error {
 	k := c.wire.kind
 	typ := wireKinds[k].goTyp
 	if c.wire.goType != "" {
 		typ = c.wire.goType
 	}
-	put, get := "put"+c.codec, "get"+c.codec
+	put, get, dec := "put"+c.codec, "get"+c.codec, "dec"+c.codec
 	t := "uint16(" + c.name + ")"
 	wt := wireKinds[k].str
 	fmt.Fprintf(b, "\n// %s appends %s (%s).\n", put, c.cname, wt)
 	switch k {
-	case wireU8, wireU16, wireU32, wireU64:
-		m := map[wireKind]string{wireU8: "Uint8", wireU16: "Uint16", wireU32: "Uint32", wireU64: "Uint64"}[k]
-		v, dv := "v", "d."+m+"()"
-		if c.wire.goType != "" {
-			v, dv = wireKinds[k].goTyp+"(v)", c.wire.goType+"("+dv+")"
+	case wireU8, wireU16, wireU32, wireU64, wireS32:
+		m, size := wireKinds[k].uint, wireKinds[k].size
+		wireTyp := strings.ToLower(m) // "uint32"
+		v := "v"
+		if typ != wireTyp {
+			v = wireTyp + "(v)"
 		}
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v %s) { e.%s(%s, %s) }\n", put, typ, m, t, v)
-		fmt.Fprintf(b, "\n// %s decodes %s (%s).\n", get, c.cname, wt)
+		// get<Name> keeps to AttrDecoder's typed getter, which applies
+		// dec<Name>'s rule (size and host byte order) and reports a wrong
+		// size in netlinkraw's words; built on dec<Name>, it would need
+		// that getter for the error all the same, and no longer inline.
+		dv := "d." + m + "()"
+		if typ != wireTyp {
+			dv = typ + "(" + dv + ")"
+		}
+		fmt.Fprintf(b, "\n// %s decodes %s (%s), as %s does.\n", get, c.cname, wt, dec)
 		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) %s { return %s }\n", get, typ, dv)
-	case wireS32:
-		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v int32) { e.Uint32(%s, uint32(v)) }\n", put, t)
-		fmt.Fprintf(b, "\n// %s decodes %s (%s).\n", get, c.cname, wt)
-		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) int32 { return int32(d.Uint32()) }\n", get)
+		read := "p[0]"
+		if k != wireU8 {
+			read = "binary.NativeEndian." + m + "(p)"
+		}
+		if typ != wireTyp {
+			read = typ + "(" + read + ")"
+		}
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s); ok is false unless it is %d %s.\n", dec, c.cname, wt, size, map[bool]string{true: "byte", false: "bytes"}[size == 1])
+		fmt.Fprintf(b, "func %s(p []byte) (v %s, ok bool) {\n\tif len(p) != %d {\n\t\treturn 0, false\n\t}\n\treturn %s, true\n}\n", dec, typ, size, read)
 	case wireMsec:
 		fmt.Fprintf(b, "// v is sent in whole milliseconds, rounded down; a negative v, which the\n// caller must reject, appends nothing.\n")
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v time.Duration) {\n\tif v < 0 {\n\t\treturn\n\t}\n\te.Uint64(%s, uint64(v.Milliseconds()))\n}\n", put, t)
-		fmt.Fprintf(b, "\n// %s decodes %s (%s). A value too large for a time.Duration is an error.\n", get, c.cname, wt)
-		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) time.Duration {\n\tms := d.Uint64()\n", get)
-		fmt.Fprintf(b, "\tif ms > math.MaxInt64/uint64(time.Millisecond) {\n")
-		fmt.Fprintf(b, "\t\td.Fail(fmt.Errorf(\"l2tp: %s: %%d ms does not fit a time.Duration\", ms))\n\t\treturn 0\n\t}\n", c.cname)
-		b.WriteString("\treturn time.Duration(ms) * time.Millisecond\n}\n")
+		fmt.Fprintf(b, "\n// %s decodes %s (%s) with %s. A value too large for a time.Duration is an error.\n", get, c.cname, wt, dec)
+		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) time.Duration {\n\tv, ok := %s(d.Bytes())\n\tif !ok {\n", get, dec)
+		b.WriteString("\t\t// d records a payload of the wrong size; a right-sized one is too large.\n")
+		fmt.Fprintf(b, "\t\tif ms := d.%s(); d.Err() == nil {\n", wireKinds[k].uint)
+		fmt.Fprintf(b, "\t\t\td.Fail(fmt.Errorf(\"l2tp: %s: %%d ms does not fit a time.Duration\", ms))\n\t\t}\n\t}\n\treturn v\n}\n", c.cname)
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s); ok is false unless it is %d bytes\n// holding a number of milliseconds that fits a time.Duration.\n", dec, c.cname, wt, wireKinds[k].size)
+		fmt.Fprintf(b, "func %s(p []byte) (v time.Duration, ok bool) {\n\tif len(p) != %d {\n\t\treturn 0, false\n\t}\n", dec, wireKinds[k].size)
+		fmt.Fprintf(b, "\tms := binary.NativeEndian.%s(p)\n\tif ms > math.MaxInt64/uint64(time.Millisecond) {\n\t\treturn 0, false\n\t}\n", wireKinds[k].uint)
+		b.WriteString("\treturn time.Duration(ms) * time.Millisecond, true\n}\n")
 	case wireString:
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v string) { e.String(%s, v) }\n", put, t)
-		fmt.Fprintf(b, "\n// %s decodes %s (%s).\n", get, c.cname, wt)
-		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) string { return d.String() }\n", get)
+		fmt.Fprintf(b, "\n// %s decodes %s (%s) with %s.\n", get, c.cname, wt, dec)
+		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) string {\n\tv, _ := %s(d.Bytes())\n\treturn string(v)\n}\n", get, dec)
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s): the bytes before the first NUL,\n// or all of them. ok is always true. The result aliases p.\n", dec, c.cname, wt)
+		b.WriteString("// (A loop: strings are short, and bytes.IndexByte is a call.)\n")
+		fmt.Fprintf(b, "func %s(p []byte) (v []byte, ok bool) {\n\tfor i, c := range p {\n\t\tif c == 0 {\n\t\t\treturn p[:i], true\n\t\t}\n\t}\n\treturn p, true\n}\n", dec)
 	case wireBytes8:
 		fmt.Fprintf(b, "// The caller checks that v holds at most 8 bytes; the kernel rejects more.\n")
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v []byte) { e.Bytes(%s, v) }\n", put, t)
-		fmt.Fprintf(b, "\n// %s decodes %s (%s). The result aliases the decoder's buffer.\n", get, c.cname, wt)
-		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) []byte {\n\tif d.Err() != nil {\n\t\treturn nil\n\t}\n", get)
-		fmt.Fprintf(b, "\tif n := d.Len(); n > 8 {\n\t\td.Fail(attrPayloadError(%q, \"at most 8 bytes\", n))\n\t\treturn nil\n\t}\n", c.cname)
-		b.WriteString("\treturn d.Bytes()\n}\n")
+		fmt.Fprintf(b, "\n// %s decodes %s (%s) with %s. The result aliases the decoder's buffer.\n", get, c.cname, wt, dec)
+		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) []byte {\n\tv, ok := %s(d.Bytes())\n\tif !ok {\n", get, dec)
+		n := wireKinds[k].size
+		fmt.Fprintf(b, "\t\td.Fail(attrPayloadError(%q, \"at most %d bytes\", d.Len()))\n\t}\n\treturn v\n}\n", c.cname, n)
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s); ok is false if it holds more\n// than %d bytes. The result aliases p.\n", dec, c.cname, wt, n)
+		fmt.Fprintf(b, "func %s(p []byte) (v []byte, ok bool) {\n\tif len(p) > %d {\n\t\treturn nil, false\n\t}\n\treturn p, true\n}\n", dec, n)
 	case wireFlag:
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder) { e.Flag(%s) }\n", put, t)
 		fmt.Fprintf(b, "\n// %s decodes %s (%s): true, as the attribute is present.\n", get, c.cname, wt)
+		b.WriteString("// AttrDecoder.Flag applies the rule of ")
+		fmt.Fprintf(b, "%s, and is false after an error.\n", dec)
 		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) bool { return d.Flag() }\n", get)
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s): true, as the attribute is\n// present; ok is false unless the payload is empty.\n", dec, c.cname, wt)
+		fmt.Fprintf(b, "func %s(p []byte) (v bool, ok bool) {\n\tif len(p) != 0 {\n\t\treturn false, false\n\t}\n\treturn true, true\n}\n", dec)
 	case wireIPv4, wireIPv6:
-		is, as, n, from := "Is4", "As4", 4, "AddrFrom4([4]byte(d.Bytes()))"
+		n := wireKinds[k].size
+		is, as, from := "Is4", "As4", fmt.Sprintf("AddrFrom4([%d]byte(p))", n)
 		if k == wireIPv6 {
-			is, as, n, from = "Is6", "As16", 16, "AddrFrom16([16]byte(d.Bytes()))"
+			is, as, from = "Is6", "As16", fmt.Sprintf("AddrFrom16([%d]byte(p))", n)
 		}
 		fmt.Fprintf(b, "// The caller checks that v is an IPv%d address; any other v appends nothing.\n", map[bool]int{true: 6, false: 4}[k == wireIPv6])
 		fmt.Fprintf(b, "func %s(e *netlinkraw.Encoder, v netip.Addr) {\n\tif !v.%s() {\n\t\treturn\n\t}\n", put, is)
@@ -246,10 +299,11 @@ func emitCodec(b *bytes.Buffer, c goConst) error {
 		} else {
 			fmt.Fprintf(b, "\ta := v.%s()\n\te.Bytes(%s, a[:])\n}\n", as, t)
 		}
-		fmt.Fprintf(b, "\n// %s decodes %s (%s).\n", get, c.cname, wt)
-		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) netip.Addr {\n\tif d.Err() != nil {\n\t\treturn netip.Addr{}\n\t}\n", get)
-		fmt.Fprintf(b, "\tif n := d.Len(); n != %d {\n\t\td.Fail(attrPayloadError(%q, \"%d bytes\", n))\n\t\treturn netip.Addr{}\n\t}\n", n, c.cname, n)
-		fmt.Fprintf(b, "\treturn netip.%s\n}\n", from)
+		fmt.Fprintf(b, "\n// %s decodes %s (%s) with %s.\n", get, c.cname, wt, dec)
+		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) netip.Addr {\n\tv, ok := %s(d.Bytes())\n\tif !ok {\n", get, dec)
+		fmt.Fprintf(b, "\t\td.Fail(attrPayloadError(%q, \"%d bytes\", d.Len()))\n\t}\n\treturn v\n}\n", c.cname, n)
+		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s); ok is false unless it is %d bytes.\n", dec, c.cname, wt, n)
+		fmt.Fprintf(b, "func %s(p []byte) (v netip.Addr, ok bool) {\n\tif len(p) != %d {\n\t\treturn netip.Addr{}, false\n\t}\n\treturn netip.%s, true\n}\n", dec, n, from)
 	default:
 		return fmt.Errorf("%s: no codec for wire type %s", c.cname, wt)
 	}

@@ -138,22 +138,24 @@ var wireKinds = []struct {
 	str   string
 	doc   string
 	goTyp string // the Go type of the codecs' value
+	size  int    // the payload's size in bytes; for bytes(0-8), the most it may hold
+	uint  string // for integers: the method of encoding/binary and netlinkraw that reads it ("Uint32")
 }{
-	{wireUnknown, "wireUnknown", "unknown", "not an attribute of the header", ""},
-	{wireNone, "wireNone", "none", "carries no data; never sent", ""},
-	{wirePad, "wirePad", "pad", "alignment padding for 64-bit values; skipped", ""},
-	{wireU8, "wireU8", "u8", "1 byte", "uint8"},
-	{wireU16, "wireU16", "u16", "2 bytes, host byte order", "uint16"},
-	{wireU32, "wireU32", "u32", "4 bytes, host byte order", "uint32"},
-	{wireU64, "wireU64", "u64", "8 bytes, host byte order", "uint64"},
-	{wireS32, "wireS32", "s32", "a C int: 4 bytes, host byte order", "int32"},
-	{wireMsec, "wireMsec", "msec", "milliseconds as a u64", "time.Duration"},
-	{wireString, "wireString", "string", "a NUL-terminated string", "string"},
-	{wireBytes8, "wireBytes8", "bytes(0-8)", "0 to 8 opaque bytes", "[]byte"},
-	{wireFlag, "wireFlag", "flag", "no payload: present means true", "bool"},
-	{wireNested, "wireNested", "nested", "a sequence of attributes", ""},
-	{wireIPv4, "wireIPv4", "in_addr", "an IPv4 address: 4 bytes, network byte order", "netip.Addr"},
-	{wireIPv6, "wireIPv6", "in6_addr", "an IPv6 address: 16 bytes, network byte order", "netip.Addr"},
+	{wireUnknown, "wireUnknown", "unknown", "not an attribute of the header", "", 0, ""},
+	{wireNone, "wireNone", "none", "carries no data; never sent", "", 0, ""},
+	{wirePad, "wirePad", "pad", "alignment padding for 64-bit values; skipped", "", 0, ""},
+	{wireU8, "wireU8", "u8", "1 byte", "uint8", 1, "Uint8"},
+	{wireU16, "wireU16", "u16", "2 bytes, host byte order", "uint16", 2, "Uint16"},
+	{wireU32, "wireU32", "u32", "4 bytes, host byte order", "uint32", 4, "Uint32"},
+	{wireU64, "wireU64", "u64", "8 bytes, host byte order", "uint64", 8, "Uint64"},
+	{wireS32, "wireS32", "s32", "a C int: 4 bytes, host byte order", "int32", 4, "Uint32"},
+	{wireMsec, "wireMsec", "msec", "milliseconds as a u64", "time.Duration", 8, "Uint64"},
+	{wireString, "wireString", "string", "a NUL-terminated string", "string", 0, ""},
+	{wireBytes8, "wireBytes8", "bytes(0-8)", "0 to 8 opaque bytes", "[]byte", 8, ""},
+	{wireFlag, "wireFlag", "flag", "no payload: present means true", "bool", 0, ""},
+	{wireNested, "wireNested", "nested", "a sequence of attributes", "", 0, ""},
+	{wireIPv4, "wireIPv4", "in_addr", "an IPv4 address: 4 bytes, network byte order", "netip.Addr", 4, ""},
+	{wireIPv6, "wireIPv6", "in6_addr", "an IPv6 address: 16 bytes, network byte order", "netip.Addr", 16, ""},
 }
 
 // An attrWire is the wire type of one attribute.

@@ -1,12 +1,9 @@
 package l2tp
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/nl2tp/nl2tp/netlinkraw"
@@ -14,10 +11,12 @@ import (
 
 // This file turns values into request messages and reply messages into
 // values. It does no I/O and no validation (see validate.go); it uses the
-// generated typed codecs of zattr.go for every attribute, but for one fast
-// path: session messages, which dumps bring by the thousand, are first read
-// by decodeSessionFast, and anything it does not take is decoded again with
-// the generated codecs (decodeSessionChecked), which stay the reference.
+// generated typed codecs of zattr.go for every attribute. Session
+// messages, which dumps bring by the thousand, are first read by
+// decodeSessionFast, which walks them without an AttrDecoder but decodes
+// each payload with the generated dec<Name> helpers; anything it does not
+// take is decoded again with the get<Name> helpers (decodeSessionChecked),
+// which stay the reference and say what is wrong.
 
 // beginMessage appends the netlink and generic netlink headers of a request
 // for cmd. The transport fills in the sequence number and port ID and adds
@@ -320,7 +319,8 @@ func decodeSessionChecked(attrs []byte, s *Session, b *sessionBytes) error {
 
 // decodeSessionFast decodes what decodeSessionChecked decodes, as fast as
 // possible, for the input the kernel sends: it walks the attributes with a
-// slice kept in registers rather than an AttrDecoder in memory. It returns
+// slice kept in registers rather than an AttrDecoder in memory (nextAttr),
+// and decodes their payloads with the generated dec<Name>. It returns
 // false, leaving s to be overwritten, at anything that
 // decodeSessionChecked would reject: a malformed attribute, trailing
 // bytes, a payload of the wrong size, a cookie over 8 bytes, a reorder
@@ -332,105 +332,103 @@ func decodeSessionChecked(attrs []byte, s *Session, b *sessionBytes) error {
 // costs write barriers while the garbage collector marks.)
 func decodeSessionFast(attrs []byte, s *Session) (b sessionBytes, ok bool) {
 	*s = Session{}
-	// off moves by whole aligned attributes; past the end (the last
-	// attribute may omit its padding) it ends the loop.
+	// Each payload goes through the generated dec<Name> of its attribute,
+	// which knows its size and byte order. off moves by whole aligned
+	// attributes; past the end (the last attribute may omit its padding)
+	// it ends the loop.
 	for off := 0; off < len(attrs); {
-		h := attrs[off:]
-		if len(h) < netlinkraw.AttrHeaderLen {
+		typ, p, next, ok := nextAttr(attrs, off)
+		if !ok {
 			return b, false
 		}
-		n := int(binary.NativeEndian.Uint16(h))
-		if n < netlinkraw.AttrHeaderLen || n > len(h) {
-			return b, false
-		}
-		typ := attr(binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask)
-		p := h[netlinkraw.AttrHeaderLen:n:n]
-		off += netlinkraw.Align(n)
-		switch typ {
+		off = next
+		switch attr(typ) {
 		case attrConnID:
-			if len(p) != 4 {
+			v, ok := decConnID(p)
+			if !ok {
 				return b, false
 			}
-			s.TunnelID = binary.NativeEndian.Uint32(p)
+			s.TunnelID = v
 		case attrSessionID:
-			if len(p) != 4 {
+			v, ok := decSessionID(p)
+			if !ok {
 				return b, false
 			}
-			s.ID = binary.NativeEndian.Uint32(p)
+			s.ID = v
 		case attrPeerConnID:
-			if len(p) != 4 {
+			v, ok := decPeerConnID(p)
+			if !ok {
 				return b, false
 			}
-			s.PeerTunnelID = binary.NativeEndian.Uint32(p)
+			s.PeerTunnelID = v
 		case attrPeerSessionID:
-			if len(p) != 4 {
+			v, ok := decPeerSessionID(p)
+			if !ok {
 				return b, false
 			}
-			s.PeerID = binary.NativeEndian.Uint32(p)
+			s.PeerID = v
 		case attrDebug:
-			if len(p) != 4 {
+			v, ok := decDebug(p)
+			if !ok {
 				return b, false
 			}
-			s.Debug = DebugFlags(binary.NativeEndian.Uint32(p))
+			s.Debug = v
 		case attrPWType:
-			if len(p) != 2 {
+			v, ok := decPWType(p)
+			if !ok {
 				return b, false
 			}
-			s.Pseudowire = PseudowireType(binary.NativeEndian.Uint16(p))
+			s.Pseudowire = v
 		case attrL2SpecType:
-			if len(p) != 1 {
+			v, ok := decL2SpecType(p)
+			if !ok {
 				return b, false
 			}
-			s.L2Spec = L2SpecType(p[0])
+			s.L2Spec = v
 		case attrRecvSeq:
-			if len(p) != 1 {
+			v, ok := decRecvSeq(p)
+			if !ok {
 				return b, false
 			}
-			s.RecvSeq = p[0] != 0
+			s.RecvSeq = v != 0
 		case attrSendSeq:
-			if len(p) != 1 {
+			v, ok := decSendSeq(p)
+			if !ok {
 				return b, false
 			}
-			s.SendSeq = p[0] != 0
+			s.SendSeq = v != 0
 		case attrLNSMode:
-			if len(p) != 1 {
+			v, ok := decLNSMode(p)
+			if !ok {
 				return b, false
 			}
-			s.LNSMode = p[0] != 0
+			s.LNSMode = v != 0
 		case attrUsingIPSec:
-			if len(p) != 1 {
+			v, ok := decUsingIPSec(p)
+			if !ok {
 				return b, false
 			}
-			s.UsingIPSec = p[0] != 0
+			s.UsingIPSec = v != 0
 		case attrIfname:
-			// Up to the first NUL, as StringBytes. A loop: names are
-			// short, and bytes.IndexByte is a call.
-			for i, c := range p {
-				if c == 0 {
-					p = p[:i]
-					break
-				}
-			}
-			b.ifname = p
+			b.ifname, _ = decIfname(p) // always ok
 		case attrCookie:
-			if len(p) > 8 {
+			v, ok := decCookie(p)
+			if !ok {
 				return b, false
 			}
-			b.cookie = p
+			b.cookie = v
 		case attrPeerCookie:
-			if len(p) > 8 {
+			v, ok := decPeerCookie(p)
+			if !ok {
 				return b, false
 			}
-			b.peerCookie = p
+			b.peerCookie = v
 		case attrRecvTimeout:
-			if len(p) != 8 {
+			v, ok := decRecvTimeout(p)
+			if !ok {
 				return b, false
 			}
-			ms := binary.NativeEndian.Uint64(p)
-			if ms > math.MaxInt64/uint64(time.Millisecond) {
-				return b, false
-			}
-			s.ReorderTimeout = time.Duration(ms) * time.Millisecond
+			s.ReorderTimeout = v
 		case attrStats:
 			if !decodeStatsFast(p, &s.Stats) {
 				return b, false
@@ -446,48 +444,74 @@ func decodeStatsFast(attrs []byte, s *Stats) bool {
 	*s = Stats{}
 	var present StatsMask
 	for off := 0; off < len(attrs); {
-		h := attrs[off:]
-		if len(h) < netlinkraw.AttrHeaderLen {
+		typ, p, next, ok := nextAttr(attrs, off)
+		if !ok {
 			return false
 		}
-		n := int(binary.NativeEndian.Uint16(h))
-		if n < netlinkraw.AttrHeaderLen || n > len(h) {
-			return false
-		}
-		typ := statsAttr(binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask)
-		p := h[netlinkraw.AttrHeaderLen:n:n]
-		off += netlinkraw.Align(n)
-		var dst *uint64
-		var bit StatsMask
-		switch typ {
+		off = next
+		switch statsAttr(typ) {
 		case statsAttrTxPackets:
-			dst, bit = &s.TxPackets, StatTxPackets
+			v, ok := decStatsTxPackets(p)
+			if !ok {
+				return false
+			}
+			s.TxPackets, present = v, present|StatTxPackets
 		case statsAttrTxBytes:
-			dst, bit = &s.TxBytes, StatTxBytes
+			v, ok := decStatsTxBytes(p)
+			if !ok {
+				return false
+			}
+			s.TxBytes, present = v, present|StatTxBytes
 		case statsAttrTxErrors:
-			dst, bit = &s.TxErrors, StatTxErrors
+			v, ok := decStatsTxErrors(p)
+			if !ok {
+				return false
+			}
+			s.TxErrors, present = v, present|StatTxErrors
 		case statsAttrRxPackets:
-			dst, bit = &s.RxPackets, StatRxPackets
+			v, ok := decStatsRxPackets(p)
+			if !ok {
+				return false
+			}
+			s.RxPackets, present = v, present|StatRxPackets
 		case statsAttrRxBytes:
-			dst, bit = &s.RxBytes, StatRxBytes
+			v, ok := decStatsRxBytes(p)
+			if !ok {
+				return false
+			}
+			s.RxBytes, present = v, present|StatRxBytes
 		case statsAttrRxSeqDiscards:
-			dst, bit = &s.RxSeqDiscards, StatRxSeqDiscards
+			v, ok := decStatsRxSeqDiscards(p)
+			if !ok {
+				return false
+			}
+			s.RxSeqDiscards, present = v, present|StatRxSeqDiscards
 		case statsAttrRxCookieDiscards:
-			dst, bit = &s.RxCookieDiscards, StatRxCookieDiscards
+			v, ok := decStatsRxCookieDiscards(p)
+			if !ok {
+				return false
+			}
+			s.RxCookieDiscards, present = v, present|StatRxCookieDiscards
 		case statsAttrRxOOSPackets:
-			dst, bit = &s.RxOOSPackets, StatRxOOSPackets
+			v, ok := decStatsRxOOSPackets(p)
+			if !ok {
+				return false
+			}
+			s.RxOOSPackets, present = v, present|StatRxOOSPackets
 		case statsAttrRxErrors:
-			dst, bit = &s.RxErrors, StatRxErrors
+			v, ok := decStatsRxErrors(p)
+			if !ok {
+				return false
+			}
+			s.RxErrors, present = v, present|StatRxErrors
 		case statsAttrRxInvalid:
-			dst, bit = &s.RxInvalid, StatRxInvalid
-		default:
-			continue // PAD, or a counter newer than us
+			v, ok := decStatsRxInvalid(p)
+			if !ok {
+				return false
+			}
+			s.RxInvalid, present = v, present|StatRxInvalid
 		}
-		if len(p) != 8 {
-			return false
-		}
-		*dst = binary.NativeEndian.Uint64(p)
-		present |= bit
+		// PAD, and counters newer than us, are skipped.
 	}
 	s.Present = present
 	return true
@@ -618,7 +642,9 @@ func u8(b bool) uint8 {
 
 // ifnameBytes decodes L2TP_ATTR_IFNAME (a string) like the generated
 // getIfname, but without copying: the result aliases the decoder's buffer,
-// so that decodeSession can copy it together with the cookies.
+// so that decodeSession can copy it together with the cookies. (After an
+// error d.Bytes() is empty.)
 func ifnameBytes(d *netlinkraw.AttrDecoder) []byte {
-	return d.StringBytes()
+	v, _ := decIfname(d.Bytes())
+	return v
 }

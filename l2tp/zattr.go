@@ -78,6 +78,25 @@ func attrPayloadError(name, rule string, got int) error {
 	return fmt.Errorf("l2tp: %s: payload must be %s, got %d bytes", name, rule, got)
 }
 
+// nextAttr splits off the attribute at off in b, for decoders that walk
+// attributes in a slice and an offset rather than an AttrDecoder (the
+// speed path of session messages), with AttrDecoder.Next's rules: its type
+// without the flag bits, its payload, and the offset of the next one,
+// which may pass len(b) as the last attribute may omit its padding. ok is
+// false if b[off:] does not start with a whole attribute.
+func nextAttr(b []byte, off int) (typ uint16, p []byte, next int, ok bool) {
+	h := b[off:]
+	if len(h) < netlinkraw.AttrHeaderLen {
+		return 0, nil, 0, false
+	}
+	n := int(binary.NativeEndian.Uint16(h))
+	if n < netlinkraw.AttrHeaderLen || n > len(h) {
+		return 0, nil, 0, false
+	}
+	typ = binary.NativeEndian.Uint16(h[2:]) & netlinkraw.AttrTypeMask
+	return typ, h[netlinkraw.AttrHeaderLen:n:n], off + netlinkraw.Align(n), true
+}
+
 // attrWireTypes gives the wire type of every attr, indexed by it.
 var attrWireTypes = [...]wireType{
 	attrNone:           wireNone,   // no data
@@ -129,148 +148,319 @@ func (a attr) wireType() wireType {
 // putPWType appends L2TP_ATTR_PW_TYPE (u16).
 func putPWType(e *netlinkraw.Encoder, v PseudowireType) { e.Uint16(uint16(attrPWType), uint16(v)) }
 
-// getPWType decodes L2TP_ATTR_PW_TYPE (u16).
+// getPWType decodes L2TP_ATTR_PW_TYPE (u16), as decPWType does.
 func getPWType(d *netlinkraw.AttrDecoder) PseudowireType { return PseudowireType(d.Uint16()) }
+
+// decPWType decodes the payload of L2TP_ATTR_PW_TYPE (u16); ok is false unless it is 2 bytes.
+func decPWType(p []byte) (v PseudowireType, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return PseudowireType(binary.NativeEndian.Uint16(p)), true
+}
 
 // putEncapType appends L2TP_ATTR_ENCAP_TYPE (u16).
 func putEncapType(e *netlinkraw.Encoder, v EncapType) { e.Uint16(uint16(attrEncapType), uint16(v)) }
 
-// getEncapType decodes L2TP_ATTR_ENCAP_TYPE (u16).
+// getEncapType decodes L2TP_ATTR_ENCAP_TYPE (u16), as decEncapType does.
 func getEncapType(d *netlinkraw.AttrDecoder) EncapType { return EncapType(d.Uint16()) }
+
+// decEncapType decodes the payload of L2TP_ATTR_ENCAP_TYPE (u16); ok is false unless it is 2 bytes.
+func decEncapType(p []byte) (v EncapType, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return EncapType(binary.NativeEndian.Uint16(p)), true
+}
 
 // putOffset appends L2TP_ATTR_OFFSET (u16).
 func putOffset(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrOffset), v) }
 
-// getOffset decodes L2TP_ATTR_OFFSET (u16).
+// getOffset decodes L2TP_ATTR_OFFSET (u16), as decOffset does.
 func getOffset(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decOffset decodes the payload of L2TP_ATTR_OFFSET (u16); ok is false unless it is 2 bytes.
+func decOffset(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putDataSeq appends L2TP_ATTR_DATA_SEQ (u8).
 func putDataSeq(e *netlinkraw.Encoder, v SeqMode) { e.Uint8(uint16(attrDataSeq), uint8(v)) }
 
-// getDataSeq decodes L2TP_ATTR_DATA_SEQ (u8).
+// getDataSeq decodes L2TP_ATTR_DATA_SEQ (u8), as decDataSeq does.
 func getDataSeq(d *netlinkraw.AttrDecoder) SeqMode { return SeqMode(d.Uint8()) }
+
+// decDataSeq decodes the payload of L2TP_ATTR_DATA_SEQ (u8); ok is false unless it is 1 byte.
+func decDataSeq(p []byte) (v SeqMode, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return SeqMode(p[0]), true
+}
 
 // putL2SpecType appends L2TP_ATTR_L2SPEC_TYPE (u8).
 func putL2SpecType(e *netlinkraw.Encoder, v L2SpecType) { e.Uint8(uint16(attrL2SpecType), uint8(v)) }
 
-// getL2SpecType decodes L2TP_ATTR_L2SPEC_TYPE (u8).
+// getL2SpecType decodes L2TP_ATTR_L2SPEC_TYPE (u8), as decL2SpecType does.
 func getL2SpecType(d *netlinkraw.AttrDecoder) L2SpecType { return L2SpecType(d.Uint8()) }
+
+// decL2SpecType decodes the payload of L2TP_ATTR_L2SPEC_TYPE (u8); ok is false unless it is 1 byte.
+func decL2SpecType(p []byte) (v L2SpecType, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return L2SpecType(p[0]), true
+}
 
 // putL2SpecLen appends L2TP_ATTR_L2SPEC_LEN (u8).
 func putL2SpecLen(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrL2SpecLen), v) }
 
-// getL2SpecLen decodes L2TP_ATTR_L2SPEC_LEN (u8).
+// getL2SpecLen decodes L2TP_ATTR_L2SPEC_LEN (u8), as decL2SpecLen does.
 func getL2SpecLen(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decL2SpecLen decodes the payload of L2TP_ATTR_L2SPEC_LEN (u8); ok is false unless it is 1 byte.
+func decL2SpecLen(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putProtoVersion appends L2TP_ATTR_PROTO_VERSION (u8).
 func putProtoVersion(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrProtoVersion), v) }
 
-// getProtoVersion decodes L2TP_ATTR_PROTO_VERSION (u8).
+// getProtoVersion decodes L2TP_ATTR_PROTO_VERSION (u8), as decProtoVersion does.
 func getProtoVersion(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decProtoVersion decodes the payload of L2TP_ATTR_PROTO_VERSION (u8); ok is false unless it is 1 byte.
+func decProtoVersion(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putIfname appends L2TP_ATTR_IFNAME (string).
 func putIfname(e *netlinkraw.Encoder, v string) { e.String(uint16(attrIfname), v) }
 
-// getIfname decodes L2TP_ATTR_IFNAME (string).
-func getIfname(d *netlinkraw.AttrDecoder) string { return d.String() }
+// getIfname decodes L2TP_ATTR_IFNAME (string) with decIfname.
+func getIfname(d *netlinkraw.AttrDecoder) string {
+	v, _ := decIfname(d.Bytes())
+	return string(v)
+}
+
+// decIfname decodes the payload of L2TP_ATTR_IFNAME (string): the bytes before the first NUL,
+// or all of them. ok is always true. The result aliases p.
+// (A loop: strings are short, and bytes.IndexByte is a call.)
+func decIfname(p []byte) (v []byte, ok bool) {
+	for i, c := range p {
+		if c == 0 {
+			return p[:i], true
+		}
+	}
+	return p, true
+}
 
 // putConnID appends L2TP_ATTR_CONN_ID (u32).
 func putConnID(e *netlinkraw.Encoder, v uint32) { e.Uint32(uint16(attrConnID), v) }
 
-// getConnID decodes L2TP_ATTR_CONN_ID (u32).
+// getConnID decodes L2TP_ATTR_CONN_ID (u32), as decConnID does.
 func getConnID(d *netlinkraw.AttrDecoder) uint32 { return d.Uint32() }
+
+// decConnID decodes the payload of L2TP_ATTR_CONN_ID (u32); ok is false unless it is 4 bytes.
+func decConnID(p []byte) (v uint32, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint32(p), true
+}
 
 // putPeerConnID appends L2TP_ATTR_PEER_CONN_ID (u32).
 func putPeerConnID(e *netlinkraw.Encoder, v uint32) { e.Uint32(uint16(attrPeerConnID), v) }
 
-// getPeerConnID decodes L2TP_ATTR_PEER_CONN_ID (u32).
+// getPeerConnID decodes L2TP_ATTR_PEER_CONN_ID (u32), as decPeerConnID does.
 func getPeerConnID(d *netlinkraw.AttrDecoder) uint32 { return d.Uint32() }
+
+// decPeerConnID decodes the payload of L2TP_ATTR_PEER_CONN_ID (u32); ok is false unless it is 4 bytes.
+func decPeerConnID(p []byte) (v uint32, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint32(p), true
+}
 
 // putSessionID appends L2TP_ATTR_SESSION_ID (u32).
 func putSessionID(e *netlinkraw.Encoder, v uint32) { e.Uint32(uint16(attrSessionID), v) }
 
-// getSessionID decodes L2TP_ATTR_SESSION_ID (u32).
+// getSessionID decodes L2TP_ATTR_SESSION_ID (u32), as decSessionID does.
 func getSessionID(d *netlinkraw.AttrDecoder) uint32 { return d.Uint32() }
+
+// decSessionID decodes the payload of L2TP_ATTR_SESSION_ID (u32); ok is false unless it is 4 bytes.
+func decSessionID(p []byte) (v uint32, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint32(p), true
+}
 
 // putPeerSessionID appends L2TP_ATTR_PEER_SESSION_ID (u32).
 func putPeerSessionID(e *netlinkraw.Encoder, v uint32) { e.Uint32(uint16(attrPeerSessionID), v) }
 
-// getPeerSessionID decodes L2TP_ATTR_PEER_SESSION_ID (u32).
+// getPeerSessionID decodes L2TP_ATTR_PEER_SESSION_ID (u32), as decPeerSessionID does.
 func getPeerSessionID(d *netlinkraw.AttrDecoder) uint32 { return d.Uint32() }
+
+// decPeerSessionID decodes the payload of L2TP_ATTR_PEER_SESSION_ID (u32); ok is false unless it is 4 bytes.
+func decPeerSessionID(p []byte) (v uint32, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint32(p), true
+}
 
 // putUDPCsum appends L2TP_ATTR_UDP_CSUM (u8).
 func putUDPCsum(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrUDPCsum), v) }
 
-// getUDPCsum decodes L2TP_ATTR_UDP_CSUM (u8).
+// getUDPCsum decodes L2TP_ATTR_UDP_CSUM (u8), as decUDPCsum does.
 func getUDPCsum(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decUDPCsum decodes the payload of L2TP_ATTR_UDP_CSUM (u8); ok is false unless it is 1 byte.
+func decUDPCsum(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putVLANID appends L2TP_ATTR_VLAN_ID (u16).
 func putVLANID(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrVLANID), v) }
 
-// getVLANID decodes L2TP_ATTR_VLAN_ID (u16).
+// getVLANID decodes L2TP_ATTR_VLAN_ID (u16), as decVLANID does.
 func getVLANID(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decVLANID decodes the payload of L2TP_ATTR_VLAN_ID (u16); ok is false unless it is 2 bytes.
+func decVLANID(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putCookie appends L2TP_ATTR_COOKIE (bytes(0-8)).
 // The caller checks that v holds at most 8 bytes; the kernel rejects more.
 func putCookie(e *netlinkraw.Encoder, v []byte) { e.Bytes(uint16(attrCookie), v) }
 
-// getCookie decodes L2TP_ATTR_COOKIE (bytes(0-8)). The result aliases the decoder's buffer.
+// getCookie decodes L2TP_ATTR_COOKIE (bytes(0-8)) with decCookie. The result aliases the decoder's buffer.
 func getCookie(d *netlinkraw.AttrDecoder) []byte {
-	if d.Err() != nil {
-		return nil
+	v, ok := decCookie(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_COOKIE", "at most 8 bytes", d.Len()))
 	}
-	if n := d.Len(); n > 8 {
-		d.Fail(attrPayloadError("L2TP_ATTR_COOKIE", "at most 8 bytes", n))
-		return nil
+	return v
+}
+
+// decCookie decodes the payload of L2TP_ATTR_COOKIE (bytes(0-8)); ok is false if it holds more
+// than 8 bytes. The result aliases p.
+func decCookie(p []byte) (v []byte, ok bool) {
+	if len(p) > 8 {
+		return nil, false
 	}
-	return d.Bytes()
+	return p, true
 }
 
 // putPeerCookie appends L2TP_ATTR_PEER_COOKIE (bytes(0-8)).
 // The caller checks that v holds at most 8 bytes; the kernel rejects more.
 func putPeerCookie(e *netlinkraw.Encoder, v []byte) { e.Bytes(uint16(attrPeerCookie), v) }
 
-// getPeerCookie decodes L2TP_ATTR_PEER_COOKIE (bytes(0-8)). The result aliases the decoder's buffer.
+// getPeerCookie decodes L2TP_ATTR_PEER_COOKIE (bytes(0-8)) with decPeerCookie. The result aliases the decoder's buffer.
 func getPeerCookie(d *netlinkraw.AttrDecoder) []byte {
-	if d.Err() != nil {
-		return nil
+	v, ok := decPeerCookie(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_PEER_COOKIE", "at most 8 bytes", d.Len()))
 	}
-	if n := d.Len(); n > 8 {
-		d.Fail(attrPayloadError("L2TP_ATTR_PEER_COOKIE", "at most 8 bytes", n))
-		return nil
+	return v
+}
+
+// decPeerCookie decodes the payload of L2TP_ATTR_PEER_COOKIE (bytes(0-8)); ok is false if it holds more
+// than 8 bytes. The result aliases p.
+func decPeerCookie(p []byte) (v []byte, ok bool) {
+	if len(p) > 8 {
+		return nil, false
 	}
-	return d.Bytes()
+	return p, true
 }
 
 // putDebug appends L2TP_ATTR_DEBUG (u32).
 func putDebug(e *netlinkraw.Encoder, v DebugFlags) { e.Uint32(uint16(attrDebug), uint32(v)) }
 
-// getDebug decodes L2TP_ATTR_DEBUG (u32).
+// getDebug decodes L2TP_ATTR_DEBUG (u32), as decDebug does.
 func getDebug(d *netlinkraw.AttrDecoder) DebugFlags { return DebugFlags(d.Uint32()) }
+
+// decDebug decodes the payload of L2TP_ATTR_DEBUG (u32); ok is false unless it is 4 bytes.
+func decDebug(p []byte) (v DebugFlags, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return DebugFlags(binary.NativeEndian.Uint32(p)), true
+}
 
 // putRecvSeq appends L2TP_ATTR_RECV_SEQ (u8).
 func putRecvSeq(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrRecvSeq), v) }
 
-// getRecvSeq decodes L2TP_ATTR_RECV_SEQ (u8).
+// getRecvSeq decodes L2TP_ATTR_RECV_SEQ (u8), as decRecvSeq does.
 func getRecvSeq(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decRecvSeq decodes the payload of L2TP_ATTR_RECV_SEQ (u8); ok is false unless it is 1 byte.
+func decRecvSeq(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putSendSeq appends L2TP_ATTR_SEND_SEQ (u8).
 func putSendSeq(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrSendSeq), v) }
 
-// getSendSeq decodes L2TP_ATTR_SEND_SEQ (u8).
+// getSendSeq decodes L2TP_ATTR_SEND_SEQ (u8), as decSendSeq does.
 func getSendSeq(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decSendSeq decodes the payload of L2TP_ATTR_SEND_SEQ (u8); ok is false unless it is 1 byte.
+func decSendSeq(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putLNSMode appends L2TP_ATTR_LNS_MODE (u8).
 func putLNSMode(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrLNSMode), v) }
 
-// getLNSMode decodes L2TP_ATTR_LNS_MODE (u8).
+// getLNSMode decodes L2TP_ATTR_LNS_MODE (u8), as decLNSMode does.
 func getLNSMode(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decLNSMode decodes the payload of L2TP_ATTR_LNS_MODE (u8); ok is false unless it is 1 byte.
+func decLNSMode(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putUsingIPSec appends L2TP_ATTR_USING_IPSEC (u8).
 func putUsingIPSec(e *netlinkraw.Encoder, v uint8) { e.Uint8(uint16(attrUsingIPSec), v) }
 
-// getUsingIPSec decodes L2TP_ATTR_USING_IPSEC (u8).
+// getUsingIPSec decodes L2TP_ATTR_USING_IPSEC (u8), as decUsingIPSec does.
 func getUsingIPSec(d *netlinkraw.AttrDecoder) uint8 { return d.Uint8() }
+
+// decUsingIPSec decodes the payload of L2TP_ATTR_USING_IPSEC (u8); ok is false unless it is 1 byte.
+func decUsingIPSec(p []byte) (v uint8, ok bool) {
+	if len(p) != 1 {
+		return 0, false
+	}
+	return p[0], true
+}
 
 // putRecvTimeout appends L2TP_ATTR_RECV_TIMEOUT (msec).
 // v is sent in whole milliseconds, rounded down; a negative v, which the
@@ -282,21 +472,44 @@ func putRecvTimeout(e *netlinkraw.Encoder, v time.Duration) {
 	e.Uint64(uint16(attrRecvTimeout), uint64(v.Milliseconds()))
 }
 
-// getRecvTimeout decodes L2TP_ATTR_RECV_TIMEOUT (msec). A value too large for a time.Duration is an error.
+// getRecvTimeout decodes L2TP_ATTR_RECV_TIMEOUT (msec) with decRecvTimeout. A value too large for a time.Duration is an error.
 func getRecvTimeout(d *netlinkraw.AttrDecoder) time.Duration {
-	ms := d.Uint64()
-	if ms > math.MaxInt64/uint64(time.Millisecond) {
-		d.Fail(fmt.Errorf("l2tp: L2TP_ATTR_RECV_TIMEOUT: %d ms does not fit a time.Duration", ms))
-		return 0
+	v, ok := decRecvTimeout(d.Bytes())
+	if !ok {
+		// d records a payload of the wrong size; a right-sized one is too large.
+		if ms := d.Uint64(); d.Err() == nil {
+			d.Fail(fmt.Errorf("l2tp: L2TP_ATTR_RECV_TIMEOUT: %d ms does not fit a time.Duration", ms))
+		}
 	}
-	return time.Duration(ms) * time.Millisecond
+	return v
+}
+
+// decRecvTimeout decodes the payload of L2TP_ATTR_RECV_TIMEOUT (msec); ok is false unless it is 8 bytes
+// holding a number of milliseconds that fits a time.Duration.
+func decRecvTimeout(p []byte) (v time.Duration, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	ms := binary.NativeEndian.Uint64(p)
+	if ms > math.MaxInt64/uint64(time.Millisecond) {
+		return 0, false
+	}
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // putFD appends L2TP_ATTR_FD (s32).
 func putFD(e *netlinkraw.Encoder, v int32) { e.Uint32(uint16(attrFD), uint32(v)) }
 
-// getFD decodes L2TP_ATTR_FD (s32).
+// getFD decodes L2TP_ATTR_FD (s32), as decFD does.
 func getFD(d *netlinkraw.AttrDecoder) int32 { return int32(d.Uint32()) }
+
+// decFD decodes the payload of L2TP_ATTR_FD (s32); ok is false unless it is 4 bytes.
+func decFD(p []byte) (v int32, ok bool) {
+	if len(p) != 4 {
+		return 0, false
+	}
+	return int32(binary.NativeEndian.Uint32(p)), true
+}
 
 // putIPSaddr appends L2TP_ATTR_IP_SADDR (in_addr).
 // The caller checks that v is an IPv4 address; any other v appends nothing.
@@ -314,16 +527,21 @@ func putIPSaddr4(e *netlinkraw.Encoder, a [4]byte) {
 	e.Uint32(uint16(attrIPSaddr), binary.NativeEndian.Uint32(a[:]))
 }
 
-// getIPSaddr decodes L2TP_ATTR_IP_SADDR (in_addr).
+// getIPSaddr decodes L2TP_ATTR_IP_SADDR (in_addr) with decIPSaddr.
 func getIPSaddr(d *netlinkraw.AttrDecoder) netip.Addr {
-	if d.Err() != nil {
-		return netip.Addr{}
+	v, ok := decIPSaddr(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_IP_SADDR", "4 bytes", d.Len()))
 	}
-	if n := d.Len(); n != 4 {
-		d.Fail(attrPayloadError("L2TP_ATTR_IP_SADDR", "4 bytes", n))
-		return netip.Addr{}
+	return v
+}
+
+// decIPSaddr decodes the payload of L2TP_ATTR_IP_SADDR (in_addr); ok is false unless it is 4 bytes.
+func decIPSaddr(p []byte) (v netip.Addr, ok bool) {
+	if len(p) != 4 {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom4([4]byte(d.Bytes()))
+	return netip.AddrFrom4([4]byte(p)), true
 }
 
 // putIPDaddr appends L2TP_ATTR_IP_DADDR (in_addr).
@@ -342,41 +560,78 @@ func putIPDaddr4(e *netlinkraw.Encoder, a [4]byte) {
 	e.Uint32(uint16(attrIPDaddr), binary.NativeEndian.Uint32(a[:]))
 }
 
-// getIPDaddr decodes L2TP_ATTR_IP_DADDR (in_addr).
+// getIPDaddr decodes L2TP_ATTR_IP_DADDR (in_addr) with decIPDaddr.
 func getIPDaddr(d *netlinkraw.AttrDecoder) netip.Addr {
-	if d.Err() != nil {
-		return netip.Addr{}
+	v, ok := decIPDaddr(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_IP_DADDR", "4 bytes", d.Len()))
 	}
-	if n := d.Len(); n != 4 {
-		d.Fail(attrPayloadError("L2TP_ATTR_IP_DADDR", "4 bytes", n))
-		return netip.Addr{}
+	return v
+}
+
+// decIPDaddr decodes the payload of L2TP_ATTR_IP_DADDR (in_addr); ok is false unless it is 4 bytes.
+func decIPDaddr(p []byte) (v netip.Addr, ok bool) {
+	if len(p) != 4 {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom4([4]byte(d.Bytes()))
+	return netip.AddrFrom4([4]byte(p)), true
 }
 
 // putUDPSport appends L2TP_ATTR_UDP_SPORT (u16).
 func putUDPSport(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrUDPSport), v) }
 
-// getUDPSport decodes L2TP_ATTR_UDP_SPORT (u16).
+// getUDPSport decodes L2TP_ATTR_UDP_SPORT (u16), as decUDPSport does.
 func getUDPSport(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decUDPSport decodes the payload of L2TP_ATTR_UDP_SPORT (u16); ok is false unless it is 2 bytes.
+func decUDPSport(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putUDPDport appends L2TP_ATTR_UDP_DPORT (u16).
 func putUDPDport(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrUDPDport), v) }
 
-// getUDPDport decodes L2TP_ATTR_UDP_DPORT (u16).
+// getUDPDport decodes L2TP_ATTR_UDP_DPORT (u16), as decUDPDport does.
 func getUDPDport(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decUDPDport decodes the payload of L2TP_ATTR_UDP_DPORT (u16); ok is false unless it is 2 bytes.
+func decUDPDport(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putMTU appends L2TP_ATTR_MTU (u16).
 func putMTU(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrMTU), v) }
 
-// getMTU decodes L2TP_ATTR_MTU (u16).
+// getMTU decodes L2TP_ATTR_MTU (u16), as decMTU does.
 func getMTU(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decMTU decodes the payload of L2TP_ATTR_MTU (u16); ok is false unless it is 2 bytes.
+func decMTU(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putMRU appends L2TP_ATTR_MRU (u16).
 func putMRU(e *netlinkraw.Encoder, v uint16) { e.Uint16(uint16(attrMRU), v) }
 
-// getMRU decodes L2TP_ATTR_MRU (u16).
+// getMRU decodes L2TP_ATTR_MRU (u16), as decMRU does.
 func getMRU(d *netlinkraw.AttrDecoder) uint16 { return d.Uint16() }
+
+// decMRU decodes the payload of L2TP_ATTR_MRU (u16); ok is false unless it is 2 bytes.
+func decMRU(p []byte) (v uint16, ok bool) {
+	if len(p) != 2 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint16(p), true
+}
 
 // putIP6Saddr appends L2TP_ATTR_IP6_SADDR (in6_addr).
 // The caller checks that v is an IPv6 address; any other v appends nothing.
@@ -388,16 +643,21 @@ func putIP6Saddr(e *netlinkraw.Encoder, v netip.Addr) {
 	e.Bytes(uint16(attrIP6Saddr), a[:])
 }
 
-// getIP6Saddr decodes L2TP_ATTR_IP6_SADDR (in6_addr).
+// getIP6Saddr decodes L2TP_ATTR_IP6_SADDR (in6_addr) with decIP6Saddr.
 func getIP6Saddr(d *netlinkraw.AttrDecoder) netip.Addr {
-	if d.Err() != nil {
-		return netip.Addr{}
+	v, ok := decIP6Saddr(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_IP6_SADDR", "16 bytes", d.Len()))
 	}
-	if n := d.Len(); n != 16 {
-		d.Fail(attrPayloadError("L2TP_ATTR_IP6_SADDR", "16 bytes", n))
-		return netip.Addr{}
+	return v
+}
+
+// decIP6Saddr decodes the payload of L2TP_ATTR_IP6_SADDR (in6_addr); ok is false unless it is 16 bytes.
+func decIP6Saddr(p []byte) (v netip.Addr, ok bool) {
+	if len(p) != 16 {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom16([16]byte(d.Bytes()))
+	return netip.AddrFrom16([16]byte(p)), true
 }
 
 // putIP6Daddr appends L2TP_ATTR_IP6_DADDR (in6_addr).
@@ -410,29 +670,54 @@ func putIP6Daddr(e *netlinkraw.Encoder, v netip.Addr) {
 	e.Bytes(uint16(attrIP6Daddr), a[:])
 }
 
-// getIP6Daddr decodes L2TP_ATTR_IP6_DADDR (in6_addr).
+// getIP6Daddr decodes L2TP_ATTR_IP6_DADDR (in6_addr) with decIP6Daddr.
 func getIP6Daddr(d *netlinkraw.AttrDecoder) netip.Addr {
-	if d.Err() != nil {
-		return netip.Addr{}
+	v, ok := decIP6Daddr(d.Bytes())
+	if !ok {
+		d.Fail(attrPayloadError("L2TP_ATTR_IP6_DADDR", "16 bytes", d.Len()))
 	}
-	if n := d.Len(); n != 16 {
-		d.Fail(attrPayloadError("L2TP_ATTR_IP6_DADDR", "16 bytes", n))
-		return netip.Addr{}
+	return v
+}
+
+// decIP6Daddr decodes the payload of L2TP_ATTR_IP6_DADDR (in6_addr); ok is false unless it is 16 bytes.
+func decIP6Daddr(p []byte) (v netip.Addr, ok bool) {
+	if len(p) != 16 {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom16([16]byte(d.Bytes()))
+	return netip.AddrFrom16([16]byte(p)), true
 }
 
 // putUDPZeroCsum6TX appends L2TP_ATTR_UDP_ZERO_CSUM6_TX (flag).
 func putUDPZeroCsum6TX(e *netlinkraw.Encoder) { e.Flag(uint16(attrUDPZeroCsum6TX)) }
 
 // getUDPZeroCsum6TX decodes L2TP_ATTR_UDP_ZERO_CSUM6_TX (flag): true, as the attribute is present.
+// AttrDecoder.Flag applies the rule of decUDPZeroCsum6TX, and is false after an error.
 func getUDPZeroCsum6TX(d *netlinkraw.AttrDecoder) bool { return d.Flag() }
+
+// decUDPZeroCsum6TX decodes the payload of L2TP_ATTR_UDP_ZERO_CSUM6_TX (flag): true, as the attribute is
+// present; ok is false unless the payload is empty.
+func decUDPZeroCsum6TX(p []byte) (v bool, ok bool) {
+	if len(p) != 0 {
+		return false, false
+	}
+	return true, true
+}
 
 // putUDPZeroCsum6RX appends L2TP_ATTR_UDP_ZERO_CSUM6_RX (flag).
 func putUDPZeroCsum6RX(e *netlinkraw.Encoder) { e.Flag(uint16(attrUDPZeroCsum6RX)) }
 
 // getUDPZeroCsum6RX decodes L2TP_ATTR_UDP_ZERO_CSUM6_RX (flag): true, as the attribute is present.
+// AttrDecoder.Flag applies the rule of decUDPZeroCsum6RX, and is false after an error.
 func getUDPZeroCsum6RX(d *netlinkraw.AttrDecoder) bool { return d.Flag() }
+
+// decUDPZeroCsum6RX decodes the payload of L2TP_ATTR_UDP_ZERO_CSUM6_RX (flag): true, as the attribute is
+// present; ok is false unless the payload is empty.
+func decUDPZeroCsum6RX(p []byte) (v bool, ok bool) {
+	if len(p) != 0 {
+		return false, false
+	}
+	return true, true
+}
 
 // statsAttrWireTypes gives the wire type of every statsAttr, indexed by it.
 var statsAttrWireTypes = [...]wireType{
@@ -461,65 +746,145 @@ func (a statsAttr) wireType() wireType {
 // putStatsTxPackets appends L2TP_ATTR_TX_PACKETS (u64).
 func putStatsTxPackets(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrTxPackets), v) }
 
-// getStatsTxPackets decodes L2TP_ATTR_TX_PACKETS (u64).
+// getStatsTxPackets decodes L2TP_ATTR_TX_PACKETS (u64), as decStatsTxPackets does.
 func getStatsTxPackets(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsTxPackets decodes the payload of L2TP_ATTR_TX_PACKETS (u64); ok is false unless it is 8 bytes.
+func decStatsTxPackets(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsTxBytes appends L2TP_ATTR_TX_BYTES (u64).
 func putStatsTxBytes(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrTxBytes), v) }
 
-// getStatsTxBytes decodes L2TP_ATTR_TX_BYTES (u64).
+// getStatsTxBytes decodes L2TP_ATTR_TX_BYTES (u64), as decStatsTxBytes does.
 func getStatsTxBytes(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsTxBytes decodes the payload of L2TP_ATTR_TX_BYTES (u64); ok is false unless it is 8 bytes.
+func decStatsTxBytes(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsTxErrors appends L2TP_ATTR_TX_ERRORS (u64).
 func putStatsTxErrors(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrTxErrors), v) }
 
-// getStatsTxErrors decodes L2TP_ATTR_TX_ERRORS (u64).
+// getStatsTxErrors decodes L2TP_ATTR_TX_ERRORS (u64), as decStatsTxErrors does.
 func getStatsTxErrors(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsTxErrors decodes the payload of L2TP_ATTR_TX_ERRORS (u64); ok is false unless it is 8 bytes.
+func decStatsTxErrors(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxPackets appends L2TP_ATTR_RX_PACKETS (u64).
 func putStatsRxPackets(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrRxPackets), v) }
 
-// getStatsRxPackets decodes L2TP_ATTR_RX_PACKETS (u64).
+// getStatsRxPackets decodes L2TP_ATTR_RX_PACKETS (u64), as decStatsRxPackets does.
 func getStatsRxPackets(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxPackets decodes the payload of L2TP_ATTR_RX_PACKETS (u64); ok is false unless it is 8 bytes.
+func decStatsRxPackets(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxBytes appends L2TP_ATTR_RX_BYTES (u64).
 func putStatsRxBytes(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrRxBytes), v) }
 
-// getStatsRxBytes decodes L2TP_ATTR_RX_BYTES (u64).
+// getStatsRxBytes decodes L2TP_ATTR_RX_BYTES (u64), as decStatsRxBytes does.
 func getStatsRxBytes(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxBytes decodes the payload of L2TP_ATTR_RX_BYTES (u64); ok is false unless it is 8 bytes.
+func decStatsRxBytes(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxSeqDiscards appends L2TP_ATTR_RX_SEQ_DISCARDS (u64).
 func putStatsRxSeqDiscards(e *netlinkraw.Encoder, v uint64) {
 	e.Uint64(uint16(statsAttrRxSeqDiscards), v)
 }
 
-// getStatsRxSeqDiscards decodes L2TP_ATTR_RX_SEQ_DISCARDS (u64).
+// getStatsRxSeqDiscards decodes L2TP_ATTR_RX_SEQ_DISCARDS (u64), as decStatsRxSeqDiscards does.
 func getStatsRxSeqDiscards(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxSeqDiscards decodes the payload of L2TP_ATTR_RX_SEQ_DISCARDS (u64); ok is false unless it is 8 bytes.
+func decStatsRxSeqDiscards(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxOOSPackets appends L2TP_ATTR_RX_OOS_PACKETS (u64).
 func putStatsRxOOSPackets(e *netlinkraw.Encoder, v uint64) {
 	e.Uint64(uint16(statsAttrRxOOSPackets), v)
 }
 
-// getStatsRxOOSPackets decodes L2TP_ATTR_RX_OOS_PACKETS (u64).
+// getStatsRxOOSPackets decodes L2TP_ATTR_RX_OOS_PACKETS (u64), as decStatsRxOOSPackets does.
 func getStatsRxOOSPackets(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxOOSPackets decodes the payload of L2TP_ATTR_RX_OOS_PACKETS (u64); ok is false unless it is 8 bytes.
+func decStatsRxOOSPackets(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxErrors appends L2TP_ATTR_RX_ERRORS (u64).
 func putStatsRxErrors(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrRxErrors), v) }
 
-// getStatsRxErrors decodes L2TP_ATTR_RX_ERRORS (u64).
+// getStatsRxErrors decodes L2TP_ATTR_RX_ERRORS (u64), as decStatsRxErrors does.
 func getStatsRxErrors(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxErrors decodes the payload of L2TP_ATTR_RX_ERRORS (u64); ok is false unless it is 8 bytes.
+func decStatsRxErrors(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxCookieDiscards appends L2TP_ATTR_RX_COOKIE_DISCARDS (u64).
 func putStatsRxCookieDiscards(e *netlinkraw.Encoder, v uint64) {
 	e.Uint64(uint16(statsAttrRxCookieDiscards), v)
 }
 
-// getStatsRxCookieDiscards decodes L2TP_ATTR_RX_COOKIE_DISCARDS (u64).
+// getStatsRxCookieDiscards decodes L2TP_ATTR_RX_COOKIE_DISCARDS (u64), as decStatsRxCookieDiscards does.
 func getStatsRxCookieDiscards(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxCookieDiscards decodes the payload of L2TP_ATTR_RX_COOKIE_DISCARDS (u64); ok is false unless it is 8 bytes.
+func decStatsRxCookieDiscards(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
 
 // putStatsRxInvalid appends L2TP_ATTR_RX_INVALID (u64).
 func putStatsRxInvalid(e *netlinkraw.Encoder, v uint64) { e.Uint64(uint16(statsAttrRxInvalid), v) }
 
-// getStatsRxInvalid decodes L2TP_ATTR_RX_INVALID (u64).
+// getStatsRxInvalid decodes L2TP_ATTR_RX_INVALID (u64), as decStatsRxInvalid does.
 func getStatsRxInvalid(d *netlinkraw.AttrDecoder) uint64 { return d.Uint64() }
+
+// decStatsRxInvalid decodes the payload of L2TP_ATTR_RX_INVALID (u64); ok is false unless it is 8 bytes.
+func decStatsRxInvalid(p []byte) (v uint64, ok bool) {
+	if len(p) != 8 {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(p), true
+}
