@@ -3,15 +3,12 @@
 // the host program that boots the VMs and writes testdata/ (cmd/golden).
 //
 // The VM has no disk and no network: the capture program prints each
-// operation it captured as one JSON line on the console, after MarkOp, and
-// the host parses those lines back.
+// operation it captured as one JSON line on the console, after MarkOp
+// (guest.MarkedLine), and the host parses those lines back
+// (vmtest.Reports).
 package golden
 
-import (
-	"encoding/json"
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Console markers, at the start of a line.
 const (
@@ -75,26 +72,4 @@ func (op *Op) FileNames() []string {
 		}
 	}
 	return names
-}
-
-// Line formats v as a console line after mark.
-func Line(mark string, v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return mark + string(b) + "\n", nil
-}
-
-// ParseLine decodes a console line that starts with mark into v. It
-// reports false for a line without the mark.
-func ParseLine(line, mark string, v any) (bool, error) {
-	rest, ok := strings.CutPrefix(line, mark)
-	if !ok {
-		return false, nil
-	}
-	if err := json.Unmarshal([]byte(rest), v); err != nil {
-		return true, fmt.Errorf("golden: console line %.40q...: %w", line, err)
-	}
-	return true, nil
 }

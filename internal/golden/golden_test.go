@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 )
 
 func TestFileNames(t *testing.T) {
@@ -18,7 +20,7 @@ func TestFileNames(t *testing.T) {
 func TestLineRoundTrip(t *testing.T) {
 	in := Op{Name: "tunnel_get_udp4", Tool: "nl2tp", Detail: "GetTunnel(1)", Keep: true,
 		Frames: []Frame{{Kind: KindRequest, Data: []byte{0x1c, 0, 0, 0, 0x22, 0}}}}
-	line, err := Line(MarkOp, in)
+	line, err := guest.MarkedLine(MarkOp, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,17 +28,17 @@ func TestLineRoundTrip(t *testing.T) {
 		t.Fatalf("line %q is not one marked line", line)
 	}
 	var out Op
-	ok, err := ParseLine(strings.TrimSuffix(line, "\n"), MarkOp, &out)
+	ok, err := guest.ParseMarkedLine(strings.TrimSuffix(line, "\n"), MarkOp, &out)
 	if !ok || err != nil {
-		t.Fatalf("ParseLine: %v %v", ok, err)
+		t.Fatalf("ParseMarkedLine: %v %v", ok, err)
 	}
 	if diff := cmp.Diff(in, out); diff != "" {
 		t.Errorf("round trip (-in +out):\n%s", diff)
 	}
-	if ok, _ := ParseLine("[    1.0] something", MarkOp, &out); ok {
+	if ok, _ := guest.ParseMarkedLine("[    1.0] something", MarkOp, &out); ok {
 		t.Error("a kernel line parsed as an op")
 	}
-	if ok, err := ParseLine(MarkOp+`{"Name": "cut`, MarkOp, &out); !ok || err == nil {
+	if ok, err := guest.ParseMarkedLine(MarkOp+`{"Name": "cut`, MarkOp, &out); !ok || err == nil {
 		t.Errorf("a cut line: got %v %v, want an error", ok, err)
 	}
 }

@@ -14,7 +14,6 @@ package kbench
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -164,28 +163,6 @@ func Median(ds []time.Duration) time.Duration {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// Line formats v as a console line after mark.
-func Line(mark string, v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return mark + string(b) + "\n", nil
-}
-
-// ParseLine decodes a console line that starts with mark into v. It
-// reports false for a line without the mark.
-func ParseLine(line, mark string, v any) (bool, error) {
-	rest, ok := strings.CutPrefix(line, mark)
-	if !ok {
-		return false, nil
-	}
-	if err := json.Unmarshal([]byte(rest), v); err != nil {
-		return true, fmt.Errorf("kbench: console line %.40q...: %w", line, err)
-	}
-	return true, nil
 }
 
 // WriteTable writes one kernel's results as a table: for each variant,

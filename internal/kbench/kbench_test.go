@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 )
 
 // A trace in the form `strace -f -yy -e trace=...` writes: iproute2's
@@ -75,23 +77,23 @@ func TestMedian(t *testing.T) {
 
 func TestLineRoundTrip(t *testing.T) {
 	r := Result{Variant: Batch, Create: []time.Duration{time.Second}, CreateCalls: Counts{Send: 1, Recv: 2}}
-	l, err := Line(MarkResult, r)
+	l, err := guest.MarkedLine(MarkResult, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got Result
-	ok, err := ParseLine(strings.TrimSuffix(l, "\n"), MarkResult, &got)
+	ok, err := guest.ParseMarkedLine(strings.TrimSuffix(l, "\n"), MarkResult, &got)
 	if !ok || err != nil {
-		t.Fatalf("ParseLine = %v, %v", ok, err)
+		t.Fatalf("ParseMarkedLine = %v, %v", ok, err)
 	}
 	if diff := cmp.Diff(r, got); diff != "" {
 		t.Errorf("unexpected result (-want +got):\n%s", diff)
 	}
-	if ok, _ := ParseLine("some other line", MarkResult, &got); ok {
-		t.Error("ParseLine took a line without the mark")
+	if ok, _ := guest.ParseMarkedLine("some other line", MarkResult, &got); ok {
+		t.Error("ParseMarkedLine took a line without the mark")
 	}
-	if ok, err := ParseLine(MarkResult+"{bad", MarkResult, &got); !ok || err == nil {
-		t.Errorf("ParseLine on bad JSON = %v, %v; want true and an error", ok, err)
+	if ok, err := guest.ParseMarkedLine(MarkResult+"{bad", MarkResult, &got); !ok || err == nil {
+		t.Errorf("ParseMarkedLine on bad JSON = %v, %v; want true and an error", ok, err)
 	}
 }
 

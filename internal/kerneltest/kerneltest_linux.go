@@ -81,45 +81,80 @@ func NewNetNS(tb testing.TB) *NetNS {
 }
 
 func newNetNS() (*NetNS, error) {
-	type result struct {
-		f   *os.File
-		err error
+	f, err := UnshareNetNS(nil)
+	if err != nil {
+		return nil, err
 	}
-	ch := make(chan result, 1)
+	return &NetNS{f: f}, nil
+}
+
+// UnshareNetNS makes a fresh network namespace, runs setup in it (see
+// InNetNS; nil for nothing) and returns a descriptor that keeps the
+// namespace alive: closing it, once no process runs in the namespace,
+// destroys the namespace and the interfaces in it. Unlike NewNetNS, it
+// leaves lo down (unless setup sets it up) and is not tied to a test.
+func UnshareNetNS(setup func() error) (*os.File, error) {
+	var f *os.File
+	unshare := func() error { return os.NewSyscallError("unshare", unix.Unshare(unix.CLONE_NEWNET)) }
+	err := onNetNSThread(unshare, func() error {
+		var err error
+		if f, err = os.Open("/proc/thread-self/ns/net"); err != nil {
+			return fmt.Errorf("network namespace: %w", err)
+		}
+		if setup != nil {
+			return setup()
+		}
+		return nil
+	})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// InNetNS runs fn on an OS thread switched into the network namespace
+// nsFD, so that sockets fn opens and processes it starts belong to that
+// namespace, and returns fn's error. The thread is switched back
+// afterwards; if that fails, the thread is never reused. Goroutines fn
+// starts run on other threads, outside the namespace.
+func InNetNS(nsFD int, fn func() error) error {
+	return onNetNSThread(func() error { return os.NewSyscallError("setns", unix.Setns(nsFD, unix.CLONE_NEWNET)) }, fn)
+}
+
+// onNetNSThread runs enter, which moves the calling thread into another
+// network namespace, and then fn, on a locked OS thread, and moves the
+// thread back into its own namespace. It returns enter's error, or fn's
+// joined with a failure to move back, after which the thread stays locked
+// and ends with its goroutine.
+func onNetNSThread(enter, fn func() error) error {
+	ch := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		orig, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{nil, fmt.Errorf("network namespace: %w", err)}
+			ch <- fmt.Errorf("network namespace: %w", err)
 			return
 		}
 		defer orig.Close()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		if err := enter(); err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{nil, fmt.Errorf("network namespace: %w", os.NewSyscallError("unshare", err))}
+			ch <- fmt.Errorf("network namespace: %w", err)
 			return
 		}
-		f, ferr := os.Open("/proc/thread-self/ns/net")
+		ferr := fn()
 		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
 			// Stay locked: the thread dies with this goroutine.
-			if f != nil {
-				f.Close()
-			}
-			ch <- result{nil, fmt.Errorf("network namespace: restoring the thread's namespace: %w", os.NewSyscallError("setns", err))}
+			ch <- errors.Join(ferr, fmt.Errorf("network namespace: restoring the thread's namespace: %w", os.NewSyscallError("setns", err)))
 			return
 		}
 		runtime.UnlockOSThread()
-		if ferr != nil {
-			ferr = fmt.Errorf("network namespace: %w", ferr)
-		}
-		ch <- result{f, ferr}
+		ch <- ferr
 	}()
-	r := <-ch
-	if r.err != nil {
-		return nil, r.err
-	}
-	return &NetNS{f: r.f}, nil
+	return <-ch
 }
 
 func (ns *NetNS) close() {
@@ -140,33 +175,7 @@ func (ns *NetNS) FD() int { return int(ns.f.Fd()) }
 // fn opens belong to it, and returns fn's error. The thread is switched
 // back afterwards; if that fails, the thread is never reused. Goroutines
 // fn starts run on other threads, outside the namespace.
-func (ns *NetNS) Do(fn func() error) error {
-	ch := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- fmt.Errorf("kerneltest: network namespace: %w", err)
-			return
-		}
-		defer orig.Close()
-		if err := unix.Setns(ns.FD(), unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- fmt.Errorf("kerneltest: network namespace: %w", os.NewSyscallError("setns", err))
-			return
-		}
-		ferr := fn()
-		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-			// Stay locked: the thread dies with this goroutine.
-			ch <- errors.Join(ferr, fmt.Errorf("kerneltest: network namespace: restoring the thread's namespace: %w", os.NewSyscallError("setns", err)))
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- ferr
-	}()
-	return <-ch
-}
+func (ns *NetNS) Do(fn func() error) error { return InNetNS(ns.FD(), fn) }
 
 // route returns the namespace's rtnetlink socket, opening it on first use.
 func (ns *NetNS) route() (*netlinkraw.Conn, error) {

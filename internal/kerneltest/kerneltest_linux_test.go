@@ -221,3 +221,53 @@ func TestRequire(t *testing.T) {
 		t.Error("Require skipped in the VM")
 	}
 }
+
+func TestUnshareNetNS(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("kerneltest: making a network namespace needs root")
+	}
+	own, err := nsInode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inSetup uint64
+	f, err := UnshareNetNS(func() error {
+		var err error
+		inSetup, err = nsInode()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if inSetup != st.Ino || st.Ino == own {
+		t.Errorf("setup ran in namespace inode %d, the new one is %d, the caller's %d; want setup in a new one", inSetup, st.Ino, own)
+	}
+	var inFn uint64
+	if err := InNetNS(int(f.Fd()), func() error {
+		var err error
+		inFn, err = nsInode()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inFn != st.Ino {
+		t.Errorf("InNetNS ran in namespace inode %d, want %d", inFn, st.Ino)
+	}
+	if now, err := nsInode(); err != nil || now != own {
+		t.Errorf("the caller's namespace is now inode %d (%v), want %d", now, err, own)
+	}
+
+	sentinel := errors.New("sentinel")
+	g, err := UnshareNetNS(func() error { return sentinel })
+	if !errors.Is(err, sentinel) || g != nil {
+		t.Errorf("UnshareNetNS with a failing setup = %v, %v; want nil and the setup's error", g, err)
+	}
+	if err := InNetNS(-1, func() error { return nil }); !errors.Is(err, unix.EBADF) {
+		t.Errorf("InNetNS(-1) = %v, want EBADF", err)
+	}
+}

@@ -4,6 +4,12 @@
 // lays out the initramfs.
 package guest
 
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
 // Paths inside the initramfs.
 const (
 	// ModuleList lists the module files to load, one path a line, in load
@@ -53,4 +59,29 @@ type Command struct {
 	Argv []string
 	Env  []string // added to PATH, HOME, TMPDIR and NL2TP_VM=1
 	Dir  string   // working directory; "" means /
+}
+
+// MarkedLine formats v as one console line: mark, then v as JSON, then a
+// newline. A program run as a Command reports its results to the host this
+// way (the VM has no disk and no network); ParseMarkedLine reads them back.
+func MarkedLine(mark string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return mark + string(b) + "\n", nil
+}
+
+// ParseMarkedLine decodes a console line (without its newline) that starts
+// with mark into v. It reports false for a line without the mark, and true
+// with an error for a marked line whose JSON does not decode.
+func ParseMarkedLine(line, mark string, v any) (bool, error) {
+	rest, ok := strings.CutPrefix(line, mark)
+	if !ok {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(rest), v); err != nil {
+		return true, fmt.Errorf("console line %.40q...: %w", line, err)
+	}
+	return true, nil
 }

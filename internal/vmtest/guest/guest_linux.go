@@ -29,14 +29,15 @@ func Setup() error {
 			return fmt.Errorf("guest: mount %s on %s: %w", m.fstype, m.dst, err)
 		}
 	}
-	if err := loopbackUp(); err != nil {
+	if err := LoopbackUp(); err != nil {
 		return err
 	}
 	return LoadModules(ModuleList)
 }
 
-// loopbackUp sets lo up in the calling thread's network namespace.
-func loopbackUp() error {
+// LoopbackUp sets the interface lo up in the calling thread's network
+// namespace (a fresh namespace has it down).
+func LoopbackUp() error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("guest: lo up: %w", err)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/nl2tp/nl2tp/internal/golden"
+	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 	"github.com/nl2tp/nl2tp/l2tp"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 	"golang.org/x/sys/unix"
@@ -119,7 +120,7 @@ func run() error {
 		}
 	}
 	cp := &capture{fd: fd, family: fam.ID, buf: make([]byte, 1<<20), ctx: ctx, c: c, raw: raw, out: os.Stdout}
-	line, err := golden.Line(golden.MarkInfo, info)
+	line, err := guest.MarkedLine(golden.MarkInfo, info)
 	if err != nil {
 		return err
 	}
@@ -194,7 +195,7 @@ func (cp *capture) do(o op) error {
 	if !o.keep {
 		rec.Frames = nil
 	}
-	line, err := golden.Line(golden.MarkOp, rec)
+	line, err := guest.MarkedLine(golden.MarkOp, rec)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,8 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -37,15 +33,7 @@ import (
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "golden: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { vmtest.Main("golden", run) }
 
 // A Manifest is testdata/<line>/manifest.json.
 type Manifest struct {
@@ -76,30 +64,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	kernels := fs.String("kernels", strings.Join(vmtest.LineNames(), ","), "comma-separated kernel `lines`")
 	cache := fs.String("cache", "", "cache `folder` (default: .cache in the module root)")
 	verbose := fs.Bool("v", false, "show the VM console")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if ok, err := vmtest.ParseFlags(fs, args); !ok {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	root, err := moduleRoot()
+	root, cacheDir, err := vmtest.Folders(*cache)
 	if err != nil {
 		return err
 	}
-	if *cache == "" {
-		*cache = filepath.Join(root, ".cache")
-	}
-	var lines []string
-	for _, l := range strings.Split(*kernels, ",") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) == 0 {
-		return errors.New("-kernels: no kernel line")
+	lines, err := vmtest.KernelLines(*kernels)
+	if err != nil {
+		return err
 	}
 
 	bin, err := os.MkdirTemp("", "golden-")
@@ -107,14 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(bin)
-	initBin, captureBin := filepath.Join(bin, "vminit"), filepath.Join(bin, "capture")
-	if err := vmtest.BuildInit(ctx, root, initBin); err != nil {
+	initBin, captureBin, err := vmtest.BuildCommand(ctx, root, "./internal/golden/cmd/capture", bin)
+	if err != nil {
 		return err
 	}
-	if err := vmtest.Build(ctx, root, "./internal/golden/cmd/capture", captureBin); err != nil {
-		return err
-	}
-	files, err := ipFiles("/usr/bin/ip")
+	files, err := vmtest.HostBinary("/usr/bin/ip")
 	if err != nil {
 		return err
 	}
@@ -130,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	for i, line := range lines {
 		wg.Go(func() {
-			k, err := vmtest.Fetch(ctx, *cache, line, stderr)
+			k, err := vmtest.Fetch(ctx, cacheDir, line, stderr)
 			if err != nil {
 				results[i].err = err
 				return
@@ -161,39 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// ipFiles returns the initramfs files that ip needs: itself, its shared
-// libraries and the ELF interpreter, each at the path ldd names, with the
-// content of the file a host symbolic link points to.
-func ipFiles(ip string) (map[string]string, error) {
-	out, err := exec.Command("ldd", ip).Output()
-	if err != nil {
-		return nil, fmt.Errorf("ldd %s: %w", ip, err)
-	}
-	paths := []string{ip}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		switch {
-		case len(f) >= 3 && f[1] == "=>" && strings.HasPrefix(f[2], "/"):
-			paths = append(paths, f[2])
-		case len(f) >= 1 && strings.HasPrefix(f[0], "/"):
-			paths = append(paths, f[0]) // the interpreter
-		}
-	}
-	files := map[string]string{}
-	for _, p := range paths {
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return nil, err
-		}
-		files[p] = real
-	}
-	return files, nil
-}
-
 // capture boots k and runs the capture program.
 func capture(ctx context.Context, k *vmtest.Kernel, initBin string, files map[string]string, stderr io.Writer, verbose bool) (*Manifest, []golden.Op, error) {
-	p := &consoleParser{prefix: "[" + k.Line + "] ", log: stderr, verbose: verbose}
+	p := &vmtest.Reports[golden.Info, golden.Op]{InfoMark: golden.MarkInfo, ItemMark: golden.MarkOp,
+		Prefix: "[" + k.Line + "] ", Log: stderr, Verbose: verbose, Show: "capture:"}
 	cfg := &vmtest.Config{
 		Kernel:   k,
 		Init:     initBin,
@@ -205,8 +147,8 @@ func capture(ctx context.Context, k *vmtest.Kernel, initBin string, files map[st
 	}
 	start := time.Now()
 	code, _, err := vmtest.RunCommand(ctx, cfg, guest.Command{Argv: []string{"/capture"}})
-	if p.err != nil {
-		return nil, nil, p.err
+	if p.Err != nil {
+		return nil, nil, p.Err
 	}
 	if err != nil {
 		return nil, nil, err
@@ -214,46 +156,11 @@ func capture(ctx context.Context, k *vmtest.Kernel, initBin string, files map[st
 	if code != 0 {
 		return nil, nil, fmt.Errorf("capture exited with status %d (run with -v to see the console)", code)
 	}
-	if p.info == nil {
+	if p.Info == nil {
 		return nil, nil, errors.New("the capture program printed no info line")
 	}
-	fmt.Fprintf(stderr, "golden: kernel %s: captured %d operations in %v\n", k.Line, len(p.ops), time.Since(start).Round(time.Second))
-	return &Manifest{Line: k.Line, Package: k.Package, Version: k.Version, Info: *p.info}, p.ops, nil
-}
-
-// consoleParser picks the capture program's lines out of the console.
-type consoleParser struct {
-	prefix  string
-	log     io.Writer
-	verbose bool
-	info    *golden.Info
-	ops     []golden.Op
-	err     error
-}
-
-func (p *consoleParser) Write(b []byte) (int, error) {
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		var info golden.Info
-		if ok, err := golden.ParseLine(l, golden.MarkInfo, &info); ok {
-			if err != nil && p.err == nil {
-				p.err = err
-			}
-			p.info = &info
-			continue
-		}
-		var op golden.Op
-		if ok, err := golden.ParseLine(l, golden.MarkOp, &op); ok {
-			if err != nil && p.err == nil {
-				p.err = err
-			}
-			p.ops = append(p.ops, op)
-			continue
-		}
-		if p.verbose || strings.HasPrefix(l, "capture:") || strings.HasPrefix(l, guest.MarkError) {
-			fmt.Fprintf(p.log, "%s%s\n", p.prefix, l)
-		}
-	}
-	return len(b), nil
+	fmt.Fprintf(stderr, "golden: kernel %s: captured %d operations in %v\n", k.Line, len(p.Items), time.Since(start).Round(time.Second))
+	return &Manifest{Line: k.Line, Package: k.Package, Version: k.Version, Info: *p.Info}, p.Items, nil
 }
 
 // write stores one kernel's captures and fuzz seeds.
@@ -470,21 +377,3 @@ What the captures show (l2tp/golden_test.go pins each):
   it with EEXIST; 6.12 accepts it, and its dumps then list the new session instead
   of the first one.
 `
-
-// moduleRoot finds the folder holding go.mod, from the working folder up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working folder or above")
-		}
-		dir = parent
-	}
-}

@@ -25,7 +25,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +32,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nl2tp/nl2tp/internal/kbench"
+	"github.com/nl2tp/nl2tp/internal/kerneltest"
+	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 	"github.com/nl2tp/nl2tp/l2tp"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
@@ -149,13 +150,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		results[i].CreateCalls, results[i].DeleteCalls = m.createCalls, m.deleteCalls
 	}
-	line, err := kbench.Line(kbench.MarkInfo, info)
+	line, err := guest.MarkedLine(kbench.MarkInfo, info)
 	if err != nil {
 		return err
 	}
 	io.WriteString(stdout, "\n"+line)
 	for _, r := range results {
-		line, err := kbench.Line(kbench.MarkResult, r)
+		line, err := guest.MarkedLine(kbench.MarkResult, r)
 		if err != nil {
 			return err
 		}
@@ -384,105 +385,18 @@ func (b *bench) phase(ns *os.File, variant, phase string, trace bool) (time.Dura
 // startIn starts cmd inside the network namespace ns: the child of a
 // thread inherits the thread's namespace. It returns when cmd started.
 func startIn(ns *os.File, cmd *exec.Cmd) (time.Time, error) {
-	type result struct {
-		start time.Time
-		err   error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer orig.Close()
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: os.NewSyscallError("setns", err)}
-			return
-		}
-		start := time.Now()
-		err = cmd.Start()
-		if rerr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); rerr != nil {
-			// The thread stays locked and ends with the goroutine.
-			ch <- result{err: errors.Join(err, os.NewSyscallError("setns back", rerr))}
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- result{start, err}
-	}()
-	r := <-ch
-	return r.start, r.err
+	var start time.Time
+	err := kerneltest.InNetNS(int(ns.Fd()), func() error {
+		start = time.Now()
+		return cmd.Start()
+	})
+	return start, err
 }
 
 // newNetNS makes a network namespace with lo up and returns a descriptor
 // that keeps it alive; closing it (and ending the processes in it)
 // destroys it.
-func newNetNS() (*os.File, error) {
-	type result struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer orig.Close()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: os.NewSyscallError("unshare", err)}
-			return
-		}
-		f, err := os.Open("/proc/thread-self/ns/net")
-		if err == nil {
-			err = loopbackUp()
-		}
-		if rerr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); rerr != nil {
-			// The thread stays locked and ends with the goroutine.
-			err = errors.Join(err, os.NewSyscallError("setns back", rerr))
-		} else {
-			runtime.UnlockOSThread()
-		}
-		if err != nil && f != nil {
-			f.Close()
-			f = nil
-		}
-		ch <- result{f, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return nil, fmt.Errorf("network namespace: %w", r.err)
-	}
-	return r.f, nil
-}
-
-// loopbackUp sets lo up in the calling thread's network namespace.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("lo up: %w", err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return fmt.Errorf("lo up: %w", err)
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("lo up: SIOCGIFFLAGS: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("lo up: SIOCSIFFLAGS: %w", err)
-	}
-	return nil
-}
+func newNetNS() (*os.File, error) { return kerneltest.UnshareNetNS(guest.LoopbackUp) }
 
 // runPhase is the measured process of the nl2tp variants.
 func runPhase(ctx context.Context, args []string) error {

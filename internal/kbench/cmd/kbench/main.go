@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -29,15 +27,7 @@ import (
 	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "kbench: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { vmtest.Main("kbench", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kbench", flag.ContinueOnError)
@@ -50,30 +40,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ip := fs.String("ip", "/usr/bin/ip", "iproute2's ip `program` on the host, copied into the VM")
 	strace := fs.String("strace", "/usr/bin/strace", "strace `program` on the host, copied into the VM")
 	verbose := fs.Bool("v", false, "show the VM console")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if ok, err := vmtest.ParseFlags(fs, args); !ok {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	var lines []string
-	for _, l := range strings.Split(*kernels, ",") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) == 0 {
-		return errors.New("-kernels: no kernel line")
-	}
-	root, err := moduleRoot()
+	lines, err := vmtest.KernelLines(*kernels)
 	if err != nil {
 		return err
 	}
-	if *cache == "" {
-		*cache = filepath.Join(root, ".cache")
+	root, cacheDir, err := vmtest.Folders(*cache)
+	if err != nil {
+		return err
 	}
 
 	bin, err := os.MkdirTemp("", "kbench-")
@@ -81,11 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(bin)
-	initBin, benchBin := filepath.Join(bin, "vminit"), filepath.Join(bin, "kbench-vm")
-	if err := vmtest.BuildInit(ctx, root, initBin); err != nil {
-		return err
-	}
-	if err := vmtest.Build(ctx, root, "./internal/kbench/cmd/kbench-vm", benchBin); err != nil {
+	initBin, benchBin, err := vmtest.BuildCommand(ctx, root, "./internal/kbench/cmd/kbench-vm", bin)
+	if err != nil {
 		return err
 	}
 	files := map[string]string{"/kbench-vm": benchBin}
@@ -114,12 +87,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, "  vs single / vs ip: best total / best create time of single / ip-batch divided by the variant's.")
 	var errs []error
 	for _, line := range lines {
-		k, err := vmtest.Fetch(ctx, *cache, line, stderr)
+		k, err := vmtest.Fetch(ctx, cacheDir, line, stderr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("kernel %s: %w", line, err))
 			continue
 		}
-		p := &consoleParser{prefix: "[" + line + "] ", log: stderr, verbose: *verbose}
+		p := &vmtest.Reports[kbench.Info, kbench.Result]{InfoMark: kbench.MarkInfo, ItemMark: kbench.MarkResult,
+			Prefix: "[" + line + "] ", Log: stderr, Verbose: *verbose, Show: "kbench-vm:"}
 		cfg := &vmtest.Config{
 			Kernel:   k,
 			Init:     initBin,
@@ -132,11 +106,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		start, loadBefore := time.Now(), loadAvg()
 		code, _, err := vmtest.RunCommand(ctx, cfg, guest.Command{Argv: argv})
 		switch {
-		case p.err != nil:
-			err = p.err
+		case p.Err != nil:
+			err = p.Err
 		case err == nil && code != 0:
 			err = fmt.Errorf("kbench-vm exited with status %d (run with -v to see the console)", code)
-		case err == nil && p.info == nil:
+		case err == nil && p.Info == nil:
 			err = errors.New("kbench-vm printed no results")
 		}
 		if err != nil {
@@ -145,48 +119,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "kbench: kernel %s done in %v\n", line, time.Since(start).Round(time.Second))
 		fmt.Fprintln(stdout)
-		if err := kbench.WriteTable(stdout, p.info, p.results); err != nil {
+		if err := kbench.WriteTable(stdout, p.Info, p.Items); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "(%s; %s; host load average %s before, %s after, on %d CPUs)\n",
-			p.info.IP, p.info.Strace, loadBefore, loadAvg(), runtime.NumCPU())
+			p.Info.IP, p.Info.Strace, loadBefore, loadAvg(), runtime.NumCPU())
 	}
 	return errors.Join(errs...)
-}
-
-// consoleParser picks the benchmark's lines out of the console.
-type consoleParser struct {
-	prefix  string
-	log     io.Writer
-	verbose bool
-	info    *kbench.Info
-	results []kbench.Result
-	err     error
-}
-
-func (p *consoleParser) Write(b []byte) (int, error) {
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		var info kbench.Info
-		if ok, err := kbench.ParseLine(l, kbench.MarkInfo, &info); ok {
-			if err != nil && p.err == nil {
-				p.err = err
-			}
-			p.info = &info
-			continue
-		}
-		var r kbench.Result
-		if ok, err := kbench.ParseLine(l, kbench.MarkResult, &r); ok {
-			if err != nil && p.err == nil {
-				p.err = err
-			}
-			p.results = append(p.results, r)
-			continue
-		}
-		if p.verbose || strings.HasPrefix(l, "kbench-vm:") || strings.HasPrefix(l, guest.MarkError) {
-			fmt.Fprintf(p.log, "%s%s\n", p.prefix, l)
-		}
-	}
-	return len(b), nil
 }
 
 // loadAvg returns the host's one-minute load average: the VMs run under
@@ -201,22 +140,4 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return f[0]
-}
-
-// moduleRoot finds the folder holding go.mod, from the working folder up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working folder or above")
-		}
-		dir = parent
-	}
 }

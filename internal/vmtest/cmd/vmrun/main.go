@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,15 +24,7 @@ import (
 	"github.com/nl2tp/nl2tp/internal/vmtest"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "vmrun: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { vmtest.Main("vmrun", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vmrun", flag.ContinueOnError)
@@ -56,25 +47,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "usage: vmrun [flags]\n\nRuns the kernel tests in qemu VMs.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if ok, err := vmtest.ParseFlags(fs, args); !ok {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	root, err := moduleRoot()
+	root, cacheDir, err := vmtest.Folders(*cache)
 	if err != nil {
 		return err
 	}
-	if *cache == "" {
-		*cache = filepath.Join(root, ".cache")
-	}
-	lines := splitList(*kernels)
-	if len(lines) == 0 {
-		return errors.New("-kernels: no kernel line given")
+	lines, err := vmtest.KernelLines(*kernels)
+	if err != nil {
+		return err
 	}
 
 	// Fetch the kernels while building the binaries.
@@ -85,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		errs := make([]error, len(lines))
 		var wg sync.WaitGroup
 		for i, l := range lines {
-			wg.Go(func() { ks[i], errs[i] = vmtest.Fetch(ctx, *cache, l, stderr) })
+			wg.Go(func() { ks[i], errs[i] = vmtest.Fetch(ctx, cacheDir, l, stderr) })
 		}
 		wg.Wait()
 		fetchErr <- errors.Join(errs...)
@@ -103,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !*fetchOnly {
 		buildErr = vmtest.BuildInit(ctx, root, initBin)
 		if buildErr == nil {
-			tests, buildErr = vmtest.BuildTests(ctx, root, splitList(*pkgs), bin)
+			tests, buildErr = vmtest.BuildTests(ctx, root, vmtest.SplitList(*pkgs), bin)
 		}
 	}
 	if err := <-fetchErr; err != nil {
@@ -194,34 +176,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("the VM suite failed")
 	}
 	return nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// moduleRoot finds the folder holding go.mod, from the working folder up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working folder or above")
-		}
-		dir = parent
-	}
 }
 
 type lockedWriter struct {

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -19,23 +17,16 @@ import (
 	"github.com/nl2tp/nl2tp/internal/vmtest/guest"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { vmtest.Main("demo", run) }
 
-func run(ctx context.Context, stdout, stderr io.Writer) error {
+// run ignores its arguments.
+func run(ctx context.Context, _ []string, stdout, stderr io.Writer) error {
 	start := time.Now()
-	root, err := moduleRoot()
+	root, cache, err := vmtest.Folders("")
 	if err != nil {
 		return err
 	}
-	k, err := vmtest.Fetch(ctx, filepath.Join(root, ".cache"), "6.12", stderr)
+	k, err := vmtest.Fetch(ctx, cache, "6.12", stderr)
 	if err != nil {
 		return err
 	}
@@ -44,11 +35,8 @@ func run(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	initBin, nl2tp := filepath.Join(tmp, "vminit"), filepath.Join(tmp, "nl2tp")
-	if err := vmtest.BuildInit(ctx, root, initBin); err != nil {
-		return err
-	}
-	if err := vmtest.Build(ctx, root, "./cmd/nl2tp", nl2tp); err != nil {
+	initBin, nl2tp, err := vmtest.BuildCommand(ctx, root, "./cmd/nl2tp", tmp)
+	if err != nil {
 		return err
 	}
 	tests, err := vmtest.BuildTests(ctx, root, []string{"./cmd/nl2tp/internal/demo"}, tmp)
@@ -101,21 +89,4 @@ func (f *filter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working folder or above")
-		}
-		dir = parent
-	}
 }
