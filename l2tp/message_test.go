@@ -193,31 +193,6 @@ func TestDecodeAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkDecodeSession(b *testing.B) {
-	payload := sessionReply(5, 7, "l2tpeth0")
-	_, attrs, _ := netlinkraw.ParseGenlHeader(payload)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(attrs)))
-	var s Session
-	for b.Loop() {
-		if err := decodeSession(attrs, &s); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkEncodeSessionCreate(b *testing.B) {
-	s := wantSession(5, 7, "l2tpeth0")
-	buf := make([]byte, 0, 512)
-	b.ReportAllocs()
-	var e netlinkraw.Encoder
-	for b.Loop() {
-		e.Reset(buf)
-		encodeSessionCreate(&e, testFamily, &s, 3)
-	}
-	b.SetBytes(int64(e.Len()))
-}
-
 // TestDecodeNoPanic feeds the decoders every truncation and many random
 // mutations of real replies: they may fail, never panic, and a failure
 // leaves an error.

@@ -224,20 +224,29 @@ func drain(t *testing.T, c *Conn) {
 	}
 }
 
-func TestMulticastOverrun(t *testing.T) {
+// linkEventConns returns, in a fresh namespace, a request socket and a
+// socket subscribed to link events with a receive buffer small enough to
+// overrun, both closed when the test ends.
+func linkEventConns(t *testing.T) (ctx context.Context, ctl, ev *Conn) {
+	t.Helper()
 	ns := newNetNS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctl, err := Dial(unix.NETLINK_ROUTE, &Config{NetNS: int(ns.Fd())})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctl.Close()
-	ev, err := Dial(unix.NETLINK_ROUTE, &Config{NetNS: int(ns.Fd()), Groups: []uint32{unix.RTNLGRP_LINK}, ReceiveBufferSize: 4096})
+	t.Cleanup(func() { ctl.Close() })
+	ev, err = Dial(unix.NETLINK_ROUTE, &Config{NetNS: int(ns.Fd()), Groups: []uint32{unix.RTNLGRP_LINK}, ReceiveBufferSize: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ev.Close()
+	t.Cleanup(func() { ev.Close() })
+	return ctx, ctl, ev
+}
+
+func TestMulticastOverrun(t *testing.T) {
+	ctx, ctl, ev := linkEventConns(t)
 
 	// Toggle lo 400 times in one batch without reading the events.
 	var msgs []byte
@@ -289,19 +298,7 @@ func TestMulticastOverrun(t *testing.T) {
 // A request whose ACK is dropped because events filled the receive buffer
 // fails at once with ENOBUFS instead of waiting forever.
 func TestRequestReplyLost(t *testing.T) {
-	ns := newNetNS(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ctl, err := Dial(unix.NETLINK_ROUTE, &Config{NetNS: int(ns.Fd())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctl.Close()
-	c, err := Dial(unix.NETLINK_ROUTE, &Config{NetNS: int(ns.Fd()), Groups: []uint32{unix.RTNLGRP_LINK}, ReceiveBufferSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, ctl, c := linkEventConns(t)
 	var msgs []byte
 	for i := range 100 {
 		msgs = setLo(msgs, i%2 == 0)
