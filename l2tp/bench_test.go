@@ -702,3 +702,99 @@ func BenchmarkVsSeed(b *testing.B) {
 		}
 	})
 }
+
+// TestDecodeSessionRuns checks the kernel's attribute order that
+// decodeSessionFast reads in runs: every session message that 6.1 and 6.12
+// sent in the captures (replies, dump parts and events) starts with the
+// six-attribute head, and its STATS is the ten-counter run; and input that
+// departs from the runs in any one way still decodes as
+// decodeSessionChecked decodes it.
+func TestDecodeSessionRuns(t *testing.T) {
+	var sent int
+	for name, attrs := range sessionMessages(t) {
+		if strings.Contains(name, ".request.") || strings.Contains(name, "session_create.bin") {
+			continue // requests: ours and iproute2's
+		}
+		sent++
+		if len(attrs) < sessionHeadLen || !matchWords(attrs[:sessionHeadLen], sessionHeadWords[:]) {
+			t.Errorf("%s: the first %d bytes are not the kernel's session head: % x", name, sessionHeadLen, attrs[:min(len(attrs), sessionHeadLen)])
+		}
+		d := netlinkraw.NewAttrDecoder(attrs)
+		var stats int
+		for d.Next() {
+			if attr(d.Type()) == attrStats {
+				stats++
+				if p := d.Bytes(); len(p) != statsRunLen || !matchWords(p, statsRunWords[:]) {
+					t.Errorf("%s: STATS is not the kernel's ten-counter run: % x", name, p)
+				}
+			}
+		}
+		if stats != 1 {
+			t.Errorf("%s: %d STATS attributes, want 1", name, stats)
+		}
+	}
+	if sent < 10 {
+		t.Fatalf("only %d session messages sent by kernels in the captures", sent)
+	}
+
+	// Departures from the runs.
+	build := func(edit func(head, stats *[]fakeAttr)) []byte {
+		head := []fakeAttr{
+			aU32(attrConnID, 4242), aU32(attrSessionID, 65537),
+			aU32(attrPeerConnID, 4343), aU32(attrPeerSessionID, 131074),
+			aU32(attrDebug, 0), aU16(attrPWType, uint16(PseudowireEth)),
+			aStr(attrIfname, "l2tpeth0"), aU8(attrRecvSeq, 1), aU8(attrSendSeq, 1),
+		}
+		stats := []fakeAttr{
+			aStat(statsAttrTxPackets, 1), aStat(statsAttrTxBytes, 2), aStat(statsAttrTxErrors, 3),
+			aStat(statsAttrRxPackets, 4), aStat(statsAttrRxBytes, 5), aStat(statsAttrRxSeqDiscards, 6),
+			aStat(statsAttrRxCookieDiscards, 7), aStat(statsAttrRxOOSPackets, 8),
+			aStat(statsAttrRxErrors, 9), aStat(statsAttrRxInvalid, 10),
+		}
+		edit(&head, &stats)
+		return fuzzAttrs(append(head, aNestedNoFlag(attrStats, stats...))...)
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(head, stats *[]fakeAttr)
+		fast bool // decodeSessionFast takes it
+	}{
+		{"kernel order", func(_, _ *[]fakeAttr) {}, true},
+		{"head flag bit", func(h, _ *[]fakeAttr) { (*h)[2].Type |= attr(netlinkraw.AttrNetByteorder) }, true},
+		{"head swapped", func(h, _ *[]fakeAttr) { (*h)[0], (*h)[1] = (*h)[1], (*h)[0] }, true},
+		{"head without debug", func(h, _ *[]fakeAttr) { *h = append((*h)[:4:4], (*h)[5:]...) }, true},
+		{"head repeated", func(h, _ *[]fakeAttr) { *h = append([]fakeAttr{aU32(attrConnID, 9)}, *h...) }, true},
+		{"head only", func(h, s *[]fakeAttr) { *h = (*h)[:6]; *s = nil }, true},
+		{"pw type as u32", func(h, _ *[]fakeAttr) { (*h)[5] = aU32(attrPWType, 5) }, false},
+		{"stats swapped", func(_, s *[]fakeAttr) { (*s)[0], (*s)[9] = (*s)[9], (*s)[0] }, true},
+		{"stats nine", func(_, s *[]fakeAttr) { *s = (*s)[:9] }, true},
+		{"stats eleven", func(_, s *[]fakeAttr) { *s = append(*s, aStat(12, 99)) }, true},
+		{"stats flag bit", func(_, s *[]fakeAttr) { (*s)[4].Type |= attr(netlinkraw.AttrNested) }, true},
+		{"stats u32", func(_, s *[]fakeAttr) { (*s)[3] = aU32(attr(statsAttrRxPackets), 4) }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := checkDecodeSessionFast(t, build(tt.edit)); got != tt.fast {
+				t.Errorf("decodeSessionFast took it: %v, want %v", got, tt.fast)
+			}
+		})
+	}
+
+	// The runs decode to the values written out.
+	var s Session
+	b, ok := decodeSessionFast(build(func(_, _ *[]fakeAttr) {}), &s)
+	if !ok {
+		t.Fatal("decodeSessionFast refused the kernel order")
+	}
+	b.copyTo(&s)
+	want := Session{
+		TunnelID: 4242, ID: 65537, PeerTunnelID: 4343, PeerID: 131074,
+		Pseudowire: PseudowireEth, InterfaceName: "l2tpeth0", RecvSeq: true, SendSeq: true,
+		Stats: Stats{
+			TxPackets: 1, TxBytes: 2, TxErrors: 3, RxPackets: 4, RxBytes: 5, RxSeqDiscards: 6,
+			RxCookieDiscards: 7, RxOOSPackets: 8, RxErrors: 9, RxInvalid: 10, Present: StatAll,
+		},
+	}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("kernel order (-want +got):\n%s", diff)
+	}
+}
