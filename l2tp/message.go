@@ -657,17 +657,30 @@ const sessionHintMax = 1 << 16
 // add decodes the attributes of one session message and keeps the session
 // if the filter selects it.
 func (l *sessionList) add(attrs []byte) error {
-	// Decode on the stack and copy the session into the result once,
-	// whole: stores into the heap cost write barriers while the garbage
-	// collector marks, stores into the stack do not.
-	var s Session
-	b, ok := decodeSessionFast(attrs, &s)
+	// Decode straight into the result's next slot: decoding stores only
+	// numbers there (the variable-length parts come back in b), which
+	// cost no write barriers, where copying a whole Session into the
+	// heap would, while the garbage collector marks. A slot the filter
+	// refuses is given back; it holds no pointers yet.
+	if len(l.ss) == cap(l.ss) {
+		n := len(l.ss)
+		if n == 0 {
+			n = max(16, int(sessionDumpHint.Load()))
+		}
+		l.ss = slices.Grow(l.ss, n)
+	}
+	n := len(l.ss)
+	l.ss = l.ss[:n+1]
+	s := &l.ss[n]
+	b, ok := decodeSessionFast(attrs, s)
 	if !ok {
-		if err := decodeSessionChecked(attrs, &s, &b); err != nil {
+		if err := decodeSessionChecked(attrs, s, &b); err != nil {
+			l.ss = l.ss[:n]
 			return err
 		}
 	}
 	if !l.f.match(s.TunnelID, b.ifname) {
+		l.ss = l.ss[:n]
 		return nil
 	}
 	if k := len(b.cookie) + len(b.peerCookie) + len(b.ifname); k != 0 {
@@ -692,14 +705,6 @@ func (l *sessionList) add(attrs []byte) error {
 			s.InterfaceName = unsafe.String(&buf[m], len(b.ifname))
 		}
 	}
-	if len(l.ss) == cap(l.ss) {
-		n := len(l.ss)
-		if n == 0 {
-			n = max(16, int(sessionDumpHint.Load()))
-		}
-		l.ss = slices.Grow(l.ss, n)
-	}
-	l.ss = append(l.ss, s)
 	return nil
 }
 
