@@ -113,7 +113,7 @@ func emitAttrs(b *bytes.Buffer, m *model) error {
 
 import (
 	"encoding/binary"
-	"fmt"
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -144,7 +144,7 @@ const (
 	b.WriteString(`
 // attrPayloadError reports an attribute payload that breaks its wire type.
 func attrPayloadError(name, rule string, got int) error {
-	return fmt.Errorf("l2tp: %s: payload must be %s, got %d bytes", name, rule, got)
+	return errors.New("l2tp: " + name + ": payload must be " + rule + ", got " + strconv.Itoa(got) + " bytes")
 }
 
 // nextAttr splits off the attribute at off in b, for decoders that walk
@@ -249,7 +249,7 @@ func emitCodec(b *bytes.Buffer, c goConst) error {
 		fmt.Fprintf(b, "func %s(d *netlinkraw.AttrDecoder) time.Duration {\n\tv, ok := %s(d.Bytes())\n\tif !ok {\n", get, dec)
 		b.WriteString("\t\t// d records a payload of the wrong size; a right-sized one is too large.\n")
 		fmt.Fprintf(b, "\t\tif ms := d.%s(); d.Err() == nil {\n", wireKinds[k].uint)
-		fmt.Fprintf(b, "\t\t\td.Fail(fmt.Errorf(\"l2tp: %s: %%d ms does not fit a time.Duration\", ms))\n\t\t}\n\t}\n\treturn v\n}\n", c.cname)
+		fmt.Fprintf(b, "\t\t\td.Fail(errors.New(\"l2tp: %s: \" + strconv.FormatUint(uint64(ms), 10) + \" ms does not fit a time.Duration\"))\n\t\t}\n\t}\n\treturn v\n}\n", c.cname)
 		fmt.Fprintf(b, "\n// %s decodes the payload of %s (%s); ok is false unless it is %d bytes\n// holding a number of milliseconds that fits a time.Duration.\n", dec, c.cname, wt, wireKinds[k].size)
 		fmt.Fprintf(b, "func %s(p []byte) (v time.Duration, ok bool) {\n\tif len(p) != %d {\n\t\treturn 0, false\n\t}\n", dec, wireKinds[k].size)
 		fmt.Fprintf(b, "\tms := binary.NativeEndian.%s(p)\n\tif ms > math.MaxInt64/uint64(time.Millisecond) {\n\t\treturn 0, false\n\t}\n", wireKinds[k].uint)

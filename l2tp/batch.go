@@ -33,7 +33,7 @@ func (c *Conn) DeleteTunnels(ctx context.Context, ids []uint32) ([]error, error)
 	results := make([]error, len(ids))
 	for i, id := range ids {
 		if id == 0 {
-			results[i] = invalidf("tunnel: ID must not be zero")
+			results[i] = invalid("tunnel: ID must not be zero")
 		}
 	}
 	return c.batch(ctx, "delete tunnels", len(ids), results, func(e *netlinkraw.Encoder, i int) {

@@ -3,7 +3,7 @@ package l2tp
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -83,7 +83,7 @@ func (c *Conn) Close() error {
 		s.Close()
 	}
 	if err := c.t.Close(); err != nil {
-		return fmt.Errorf("l2tp: close: %w", err)
+		return text.Wrap("l2tp: close: ", err, "")
 	}
 	return nil
 }
@@ -139,14 +139,14 @@ func (c *Conn) exchange(ctx context.Context, op string, dump bool, build func(*n
 	msg, err := e.Encoded()
 	*bp = msg[:0]
 	if err != nil {
-		return fmt.Errorf("l2tp: %s: encoding: %w", op, err)
+		return text.Wrap("l2tp: "+op+": encoding: ", err, "")
 	}
 	var cb func(netlinkraw.Header, []byte) error
 	if fn != nil {
 		cb = func(_ netlinkraw.Header, payload []byte) error {
 			gh, attrs, err := netlinkraw.ParseGenlHeader(payload)
 			if err != nil {
-				return fmt.Errorf("l2tp: %s: reply: %w", op, err)
+				return text.Wrap("l2tp: "+op+": reply: ", err, "")
 			}
 			return fn(command(gh.Command), attrs)
 		}
@@ -182,7 +182,7 @@ func (c *Conn) batch(ctx context.Context, op string, n int, results []error,
 	}
 	msgs, err := e.Encoded()
 	if err != nil {
-		err = fmt.Errorf("l2tp: %s: encoding: %w", op, err)
+		err = text.Wrap("l2tp: "+op+": encoding: ", err, "")
 		for _, i := range sent {
 			results[i] = err
 		}
@@ -193,7 +193,7 @@ func (c *Conn) batch(ctx context.Context, op string, n int, results []error,
 	}
 	errs, terr := c.t.Batch(ctx, msgs)
 	if terr != nil {
-		terr = fmt.Errorf("l2tp: %s: %w", op, terr)
+		terr = text.Wrap("l2tp: "+op+": ", terr, "")
 	}
 	for k, i := range sent {
 		switch {
@@ -247,11 +247,11 @@ func (c *Conn) CreateManagedTunnel(ctx context.Context, t Tunnel, sock syscall.C
 		return Tunnel{}, err
 	}
 	if sock == nil {
-		return Tunnel{}, invalidf("tunnel %d: a managed tunnel needs a socket", t.ID)
+		return Tunnel{}, invalid("tunnel " + text.Itoa(t.ID) + ": a managed tunnel needs a socket")
 	}
 	rc, err := sock.SyscallConn()
 	if err != nil {
-		return Tunnel{}, fmt.Errorf("l2tp: create tunnel %d: socket: %w", t.ID, err)
+		return Tunnel{}, text.Wrap("l2tp: create tunnel "+text.Itoa(t.ID)+": socket: ", err, "")
 	}
 	// The request is made inside Control, so the descriptor stays open
 	// while the kernel looks it up.
@@ -261,7 +261,7 @@ func (c *Conn) CreateManagedTunnel(ctx context.Context, t Tunnel, sock syscall.C
 		}, nil)
 	})
 	if cerr != nil {
-		return Tunnel{}, fmt.Errorf("l2tp: create tunnel %d: socket: %w", t.ID, cerr)
+		return Tunnel{}, text.Wrap("l2tp: create tunnel "+text.Itoa(t.ID)+": socket: ", cerr, "")
 	}
 	if err != nil {
 		return Tunnel{}, c.wrap("create", tunnelCreateObj(&t, true), err)
@@ -273,7 +273,7 @@ func (c *Conn) CreateManagedTunnel(ctx context.Context, t Tunnel, sock syscall.C
 func (c *Conn) readBack(ctx context.Context, id uint32) (Tunnel, error) {
 	t, err := c.GetTunnel(ctx, id)
 	if err != nil {
-		return Tunnel{}, fmt.Errorf("l2tp: tunnel %d was created, but reading it back failed: %w", id, err)
+		return Tunnel{}, text.Wrap("l2tp: tunnel "+text.Itoa(id)+" was created, but reading it back failed: ", err, "")
 	}
 	return t, nil
 }
@@ -284,7 +284,7 @@ func (c *Conn) readBack(ctx context.Context, id uint32) (Tunnel, error) {
 // an error matching ErrNotFound.
 func (c *Conn) DeleteTunnel(ctx context.Context, id uint32) error {
 	if id == 0 {
-		return invalidf("tunnel: ID must not be zero")
+		return invalid("tunnel: ID must not be zero")
 	}
 	err := c.request(ctx, "delete tunnel", func(e *netlinkraw.Encoder) {
 		encodeTunnelID(e, c.family, cmdTunnelDelete, id)
@@ -297,7 +297,7 @@ func (c *Conn) DeleteTunnel(ctx context.Context, id uint32) error {
 // tunnel-modify event.
 func (c *Conn) ModifyTunnel(ctx context.Context, id uint32, debug DebugFlags) error {
 	if id == 0 {
-		return invalidf("tunnel: ID must not be zero")
+		return invalid("tunnel: ID must not be zero")
 	}
 	err := c.request(ctx, "modify tunnel", func(e *netlinkraw.Encoder) {
 		encodeTunnelModify(e, c.family, id, debug)
@@ -309,7 +309,7 @@ func (c *Conn) ModifyTunnel(ctx context.Context, id uint32, debug DebugFlags) er
 // an error matching ErrNotFound.
 func (c *Conn) GetTunnel(ctx context.Context, id uint32) (Tunnel, error) {
 	if id == 0 {
-		return Tunnel{}, invalidf("tunnel: ID must not be zero")
+		return Tunnel{}, invalid("tunnel: ID must not be zero")
 	}
 	var t Tunnel
 	n := 0
@@ -323,7 +323,7 @@ func (c *Conn) GetTunnel(ctx context.Context, id uint32) (Tunnel, error) {
 		return Tunnel{}, c.wrap("get", tunnelObj(id), err)
 	}
 	if n == 0 {
-		return Tunnel{}, fmt.Errorf("l2tp: get tunnel %d: the kernel sent no tunnel", id)
+		return Tunnel{}, errors.New("l2tp: get tunnel " + text.Itoa(id) + ": the kernel sent no tunnel")
 	}
 	return t, nil
 }
@@ -392,7 +392,7 @@ func (c *Conn) CreateSession(ctx context.Context, s Session) (Session, error) {
 	}
 	got, err := c.GetSession(ctx, s.TunnelID, s.ID)
 	if err != nil {
-		return Session{}, fmt.Errorf("l2tp: session %d in tunnel %d was created, but reading it back failed: %w", s.ID, s.TunnelID, err)
+		return Session{}, text.Wrap("l2tp: session "+text.Itoa(s.ID)+" in tunnel "+text.Itoa(s.TunnelID)+" was created, but reading it back failed: ", err, "")
 	}
 	return got, nil
 }
@@ -416,7 +416,7 @@ func (c *Conn) DeleteSession(ctx context.Context, tunnelID, id uint32) error {
 // DeleteSessionByName deletes the session whose interface is ifname.
 func (c *Conn) DeleteSessionByName(ctx context.Context, ifname string) error {
 	if ifname == "" {
-		return invalidf("session: InterfaceName must not be empty")
+		return invalid("session: InterfaceName must not be empty")
 	}
 	return c.deleteSession(ctx, 0, 0, ifname)
 }
@@ -463,7 +463,7 @@ func (c *Conn) GetSession(ctx context.Context, tunnelID, id uint32) (Session, er
 // GetSessionByName returns the session whose interface is ifname.
 func (c *Conn) GetSessionByName(ctx context.Context, ifname string) (Session, error) {
 	if ifname == "" {
-		return Session{}, invalidf("session: InterfaceName must not be empty")
+		return Session{}, invalid("session: InterfaceName must not be empty")
 	}
 	return c.getSession(ctx, 0, 0, ifname)
 }
@@ -485,7 +485,7 @@ func (c *Conn) getSession(ctx context.Context, tunnelID, id uint32, ifname strin
 		return Session{}, c.wrap("get", obj, err)
 	}
 	if n == 0 {
-		return Session{}, fmt.Errorf("l2tp: get %v: the kernel sent no session", obj)
+		return Session{}, errors.New("l2tp: get " + obj.String() + ": the kernel sent no session")
 	}
 	return s, nil
 }

@@ -3,7 +3,7 @@ package l2tp
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"syscall"
 
 	"github.com/nl2tp/nl2tp/netlinkraw"
@@ -26,7 +26,7 @@ func Dial(cfg *Config) (*Conn, error) {
 	}
 	nc, err := netlinkraw.Dial(syscall.NETLINK_GENERIC, &nlcfg)
 	if err != nil {
-		return nil, fmt.Errorf("l2tp: dial: %w", err)
+		return nil, text.Wrap("l2tp: dial: ", err, "")
 	}
 	fam, err := nc.ResolveFamily(context.Background(), genlFamilyName)
 	if err != nil {
@@ -51,7 +51,7 @@ func Dial(cfg *Config) (*Conn, error) {
 		nsfd, err = dupCloexec(cfg.NetNS)
 		if err != nil {
 			nc.Close()
-			return nil, fmt.Errorf("l2tp: dial: network namespace: %w", err)
+			return nil, text.Wrap("l2tp: dial: network namespace: ", err, "")
 		}
 		evcfg.NetNS = nsfd
 	}

@@ -2,8 +2,9 @@ package l2tp
 
 import (
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"net"
+	"strconv"
 	"syscall"
 
 	"github.com/nl2tp/nl2tp/netlinkraw"
@@ -24,9 +25,7 @@ type invalidError struct{ msg string }
 func (e *invalidError) Error() string        { return "l2tp: " + e.msg }
 func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
 
-func invalidf(format string, args ...any) error {
-	return &invalidError{msg: fmt.Sprintf(format, args...)}
-}
+func invalid(msg string) error { return &invalidError{msg: msg} }
 
 // opError is a failure of an operation, with the meaning this package adds
 // (kind: ErrNotFound or errors.ErrUnsupported) and an explanation, wrapping
@@ -90,11 +89,11 @@ type object struct {
 func (o object) String() string {
 	switch {
 	case !o.isSess:
-		return fmt.Sprintf("tunnel %d", o.tunnel)
+		return "tunnel " + text.Itoa(o.tunnel)
 	case o.ifname != "" && o.tunnel == 0:
-		return fmt.Sprintf("session %q", o.ifname)
+		return "session " + strconv.Quote(o.ifname)
 	default:
-		return fmt.Sprintf("session %d in tunnel %d", o.session, o.tunnel)
+		return "session " + text.Itoa(o.session) + " in tunnel " + text.Itoa(o.tunnel)
 	}
 }
 
@@ -123,7 +122,7 @@ func wrapErr(verb string, o object, err error) error {
 		e.kind = ErrNotFound
 		switch {
 		case verb == "create" && o.isSess:
-			e.why = fmt.Sprintf("tunnel %d not found", o.tunnel)
+			e.why = "tunnel " + text.Itoa(o.tunnel) + " not found"
 		case o.isSess:
 			e.why = "session or its tunnel not found"
 		default:
@@ -146,7 +145,7 @@ func wrapErr(verb string, o object, err error) error {
 			case PseudowirePPP:
 				e.why = "pseudowire ppp needs the l2tp_ppp kernel module, which is not loaded or not built"
 			default:
-				e.why = fmt.Sprintf("the kernel does not implement pseudowire %v (it has only eth, in l2tp_eth, and ppp, in l2tp_ppp)", o.pw)
+				e.why = "the kernel does not implement pseudowire " + o.pw.String() + " (it has only eth, in l2tp_eth, and ppp, in l2tp_ppp)"
 			}
 		} else if verb == "create" && o.managed {
 			e.why = "unsuitable tunnel socket (it must be a bound and connected UDP or IPPROTO_L2TP datagram socket of the tunnel's encapsulation)"

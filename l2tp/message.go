@@ -2,7 +2,7 @@ package l2tp
 
 import (
 	"encoding/binary"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"slices"
 	"sync/atomic"
 	"unsafe"
@@ -207,7 +207,7 @@ func decodeTunnel(attrs []byte, t *Tunnel) error {
 		// skipped.
 	}
 	if err := d.Err(); err != nil {
-		return &opError{op: fmt.Sprintf("decoding tunnel %d", t.ID), err: err, decoding: true}
+		return &opError{op: "decoding tunnel " + text.Itoa(t.ID), err: err, decoding: true}
 	}
 	return nil
 }
@@ -242,7 +242,7 @@ func decodeStats(d *netlinkraw.AttrDecoder, s *Stats) {
 		}
 	}
 	if err := nd.Err(); err != nil {
-		d.Fail(fmt.Errorf("stats: %w", err))
+		d.Fail(text.Wrap("stats: ", err, ""))
 	}
 }
 
@@ -313,7 +313,7 @@ func decodeSessionChecked(attrs []byte, s *Session, b *sessionBytes) error {
 		}
 	}
 	if err := d.Err(); err != nil {
-		return &opError{op: fmt.Sprintf("decoding session %d in tunnel %d", s.ID, s.TunnelID), err: err, decoding: true}
+		return &opError{op: "decoding session " + text.Itoa(s.ID) + " in tunnel " + text.Itoa(s.TunnelID), err: err, decoding: true}
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 package l2tp
 
 import (
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"os"
 
 	// The one use of x/sys/unix outside netlinkraw: sockaddr_l2tpip and
@@ -27,7 +27,7 @@ func NewTunnelSocket(t Tunnel) (*os.File, error) {
 		return nil, err
 	}
 	fail := func(op string, err error) error {
-		return fmt.Errorf("l2tp: tunnel %d: socket: %w", t.ID, os.NewSyscallError(op, err))
+		return text.Wrap("l2tp: tunnel "+text.Itoa(t.ID)+": socket: ", os.NewSyscallError(op, err), "")
 	}
 	family, proto := unix.AF_INET, unix.IPPROTO_UDP
 	if t.Local.Is6() {
@@ -40,7 +40,7 @@ func NewTunnelSocket(t Tunnel) (*os.File, error) {
 	if err != nil {
 		return nil, fail("socket", err)
 	}
-	f := os.NewFile(uintptr(fd), fmt.Sprintf("l2tp-tunnel-%d", t.ID))
+	f := os.NewFile(uintptr(fd), "l2tp-tunnel-"+text.Itoa(t.ID))
 	var local, remote unix.Sockaddr
 	switch {
 	case t.Encap == EncapIP && family == unix.AF_INET:

@@ -4,7 +4,7 @@ package l2tp
 
 import (
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"os"
 )
 
@@ -15,5 +15,5 @@ func NewTunnelSocket(t Tunnel) (*os.File, error) {
 	if err := validateTunnel(&t, false); err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("l2tp: tunnel %d: socket: %w: L2TP is Linux only", t.ID, errors.ErrUnsupported)
+	return nil, text.Wrap("l2tp: tunnel "+text.Itoa(t.ID)+": socket: ", errors.ErrUnsupported, ": L2TP is Linux only")
 }

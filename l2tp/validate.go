@@ -1,10 +1,10 @@
 package l2tp
 
 import (
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"net/netip"
+	"strconv"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,29 +19,29 @@ const maxIfname = 15
 // settings, so those fields are not checked.
 func validateTunnel(t *Tunnel, managed bool) error {
 	if t.ID == 0 {
-		return invalidf("tunnel: ID must not be zero")
+		return invalid("tunnel: ID must not be zero")
 	}
-	p := fmt.Sprintf("tunnel %d", t.ID)
+	p := "tunnel " + text.Itoa(t.ID)
 	if t.PeerID == 0 {
-		return invalidf("%s: PeerID must not be zero", p)
+		return invalid(p + ": PeerID must not be zero")
 	}
 	switch t.Version {
 	case 2:
 		if t.ID > maxV2ID {
-			return invalidf("%s: ID must be at most 65535 for L2TPv2, got %d", p, t.ID)
+			return invalid(p + ": ID must be at most 65535 for L2TPv2, got " + text.Itoa(t.ID))
 		}
 		if t.PeerID > maxV2ID {
-			return invalidf("%s: PeerID must be at most 65535 for L2TPv2, got %d", p, t.PeerID)
+			return invalid(p + ": PeerID must be at most 65535 for L2TPv2, got " + text.Itoa(t.PeerID))
 		}
 		if t.Encap != EncapUDP {
-			return invalidf("%s: Encap must be %v for L2TPv2, got %v", p, EncapUDP, t.Encap)
+			return invalid(p + ": Encap must be " + EncapUDP.String() + " for L2TPv2, got " + t.Encap.String())
 		}
 	case 3:
 		if t.Encap != EncapUDP && t.Encap != EncapIP {
-			return invalidf("%s: Encap must be %v or %v, got %v", p, EncapUDP, EncapIP, t.Encap)
+			return invalid(p + ": Encap must be " + EncapUDP.String() + " or " + EncapIP.String() + ", got " + t.Encap.String())
 		}
 	default:
-		return invalidf("%s: Version must be 2 or 3, got %d", p, t.Version)
+		return invalid(p + ": Version must be 2 or 3, got " + text.Itoa(t.Version))
 	}
 	if managed {
 		// The socket has the addresses, ports and checksum settings;
@@ -55,25 +55,25 @@ func validateTunnel(t *Tunnel, managed bool) error {
 		return err
 	}
 	if t.Local.Is4() != t.Remote.Is4() {
-		return invalidf("%s: Local (%v) and Remote (%v) must be of the same address family", p, t.Local, t.Remote)
+		return invalid(p + ": Local (" + t.Local.String() + ") and Remote (" + t.Remote.String() + ") must be of the same address family")
 	}
 	if t.Encap == EncapIP {
 		switch {
 		case t.LocalPort != 0 || t.RemotePort != 0:
-			return invalidf("%s: ports must be zero with IP encapsulation, got LocalPort %d, RemotePort %d", p, t.LocalPort, t.RemotePort)
+			return invalid(p + ": ports must be zero with IP encapsulation, got LocalPort " + text.Itoa(t.LocalPort) + ", RemotePort " + text.Itoa(t.RemotePort))
 		case t.UDPChecksum || t.UDPZeroChecksum6TX || t.UDPZeroChecksum6RX:
-			return invalidf("%s: UDP checksum options need UDP encapsulation", p)
+			return invalid(p + ": UDP checksum options need UDP encapsulation")
 		}
 		return nil
 	}
 	if t.RemotePort == 0 {
-		return invalidf("%s: RemotePort must not be zero with UDP encapsulation", p)
+		return invalid(p + ": RemotePort must not be zero with UDP encapsulation")
 	}
 	if t.Local.Is4() && (t.UDPZeroChecksum6TX || t.UDPZeroChecksum6RX) {
-		return invalidf("%s: UDPZeroChecksum6TX and UDPZeroChecksum6RX apply to IPv6 tunnels only", p)
+		return invalid(p + ": UDPZeroChecksum6TX and UDPZeroChecksum6RX apply to IPv6 tunnels only")
 	}
 	if !t.Local.Is4() && t.UDPChecksum {
-		return invalidf("%s: UDPChecksum applies to IPv4 tunnels only (IPv6 always has checksums; see UDPZeroChecksum6TX)", p)
+		return invalid(p + ": UDPChecksum applies to IPv4 tunnels only (IPv6 always has checksums; see UDPZeroChecksum6TX)")
 	}
 	return nil
 }
@@ -81,13 +81,13 @@ func validateTunnel(t *Tunnel, managed bool) error {
 func checkAddr(p, field string, a netip.Addr) error {
 	switch {
 	case !a.IsValid():
-		return invalidf("%s: %s address must be set for a static tunnel", p, field)
+		return invalid(p + ": " + field + " address must be set for a static tunnel")
 	case a.Is4In6():
-		return invalidf("%s: %s address %v is an IPv4-mapped IPv6 address: use %v (netip.Addr.Unmap) for IPv4", p, field, a, a.Unmap())
+		return invalid(p + ": " + field + " address " + a.String() + " is an IPv4-mapped IPv6 address: use " + a.Unmap().String() + " (netip.Addr.Unmap) for IPv4")
 	case a.Zone() != "":
-		return invalidf("%s: %s address must not have a zone, got %v", p, field, a)
+		return invalid(p + ": " + field + " address must not have a zone, got " + a.String())
 	case a.IsUnspecified():
-		return invalidf("%s: %s address must not be unspecified, got %v", p, field, a)
+		return invalid(p + ": " + field + " address must not be unspecified, got " + a.String())
 	}
 	return nil
 }
@@ -96,14 +96,14 @@ func checkAddr(p, field string, a netip.Addr) error {
 // L2TP version.
 func validateSession(s *Session, version uint8) error {
 	if s.ID == 0 {
-		return invalidf("session: ID must not be zero")
+		return invalid("session: ID must not be zero")
 	}
-	p := fmt.Sprintf("session %d", s.ID)
+	p := "session " + text.Itoa(s.ID)
 	switch {
 	case s.TunnelID == 0:
-		return invalidf("%s: TunnelID must not be zero", p)
+		return invalid(p + ": TunnelID must not be zero")
 	case s.PeerID == 0:
-		return invalidf("%s: PeerID must not be zero", p)
+		return invalid(p + ": PeerID must not be zero")
 	}
 	if err := checkPseudowire(p, s.Pseudowire); err != nil {
 		return err
@@ -115,7 +115,7 @@ func validateSession(s *Session, version uint8) error {
 		return err
 	}
 	if s.L2Spec != L2SpecNone && s.L2Spec != L2SpecDefault {
-		return invalidf("%s: L2Spec must be %v or %v, got %v", p, L2SpecNone, L2SpecDefault, s.L2Spec)
+		return invalid(p + ": L2Spec must be " + L2SpecNone.String() + " or " + L2SpecDefault.String() + ", got " + s.L2Spec.String())
 	}
 	if err := checkReorder(p, s.ReorderTimeout); err != nil {
 		return err
@@ -128,21 +128,21 @@ func validateSession(s *Session, version uint8) error {
 	if version == 2 {
 		switch {
 		case s.ID > maxV2ID:
-			return invalidf("%s: ID must be at most 65535 for L2TPv2, got %d", p, s.ID)
+			return invalid(p + ": ID must be at most 65535 for L2TPv2, got " + text.Itoa(s.ID))
 		case s.PeerID > maxV2ID:
-			return invalidf("%s: PeerID must be at most 65535 for L2TPv2, got %d", p, s.PeerID)
+			return invalid(p + ": PeerID must be at most 65535 for L2TPv2, got " + text.Itoa(s.PeerID))
 		case s.TunnelID > maxV2ID:
-			return invalidf("%s: TunnelID must be at most 65535 for L2TPv2, got %d", p, s.TunnelID)
+			return invalid(p + ": TunnelID must be at most 65535 for L2TPv2, got " + text.Itoa(s.TunnelID))
 		case s.Pseudowire != PseudowirePPP:
-			return invalidf("%s: Pseudowire must be %v in L2TPv2 tunnel %d, got %v", p, PseudowirePPP, s.TunnelID, s.Pseudowire)
+			return invalid(p + ": Pseudowire must be " + PseudowirePPP.String() + " in L2TPv2 tunnel " + text.Itoa(s.TunnelID) + ", got " + s.Pseudowire.String())
 		case len(s.Cookie) != 0:
-			return invalidf("%s: Cookie is L2TPv3 only, but tunnel %d is L2TPv2", p, s.TunnelID)
+			return invalid(p + ": Cookie is L2TPv3 only, but tunnel " + text.Itoa(s.TunnelID) + " is L2TPv2")
 		case len(s.PeerCookie) != 0:
-			return invalidf("%s: PeerCookie is L2TPv3 only, but tunnel %d is L2TPv2", p, s.TunnelID)
+			return invalid(p + ": PeerCookie is L2TPv3 only, but tunnel " + text.Itoa(s.TunnelID) + " is L2TPv2")
 		case s.L2Spec != L2SpecNone:
-			return invalidf("%s: L2Spec is L2TPv3 only, but tunnel %d is L2TPv2", p, s.TunnelID)
+			return invalid(p + ": L2Spec is L2TPv3 only, but tunnel " + text.Itoa(s.TunnelID) + " is L2TPv2")
 		case s.InterfaceName != "":
-			return invalidf("%s: InterfaceName is L2TPv3 only (pppd names L2TPv2 interfaces), but tunnel %d is L2TPv2", p, s.TunnelID)
+			return invalid(p + ": InterfaceName is L2TPv3 only (pppd names L2TPv2 interfaces), but tunnel " + text.Itoa(s.TunnelID) + " is L2TPv2")
 		}
 	}
 	return nil
@@ -153,14 +153,14 @@ func checkPseudowire(p string, pw PseudowireType) error {
 	case PseudowireEthVLAN, PseudowireEth, PseudowirePPP, PseudowirePPPAC, PseudowireIP:
 		return nil
 	case PseudowireNone:
-		return invalidf("%s: Pseudowire must be set (%v or %v)", p, PseudowireEth, PseudowirePPP)
+		return invalid(p + ": Pseudowire must be set (" + PseudowireEth.String() + " or " + PseudowirePPP.String() + ")")
 	}
-	return invalidf("%s: Pseudowire %d is not a known pseudowire type", p, uint16(pw))
+	return invalid(p + ": Pseudowire " + text.Itoa(uint16(pw)) + " is not a known pseudowire type")
 }
 
 func checkCookie(p, field string, c []byte) error {
 	if n := len(c); n != 0 && n != 4 && n != 8 {
-		return invalidf("%s: %s must be 4 or 8 bytes, got %d", p, field, n)
+		return invalid(p + ": " + field + " must be 4 or 8 bytes, got " + text.Itoa(n))
 	}
 	return nil
 }
@@ -168,9 +168,9 @@ func checkCookie(p, field string, c []byte) error {
 func checkReorder(p string, d time.Duration) error {
 	switch {
 	case d < 0:
-		return invalidf("%s: ReorderTimeout must not be negative, got %v", p, d)
+		return invalid(p + ": ReorderTimeout must not be negative, got " + d.String())
 	case d > 0 && d < time.Millisecond:
-		return invalidf("%s: ReorderTimeout must be zero or at least 1ms (the kernel counts milliseconds), got %v", p, d)
+		return invalid(p + ": ReorderTimeout must be zero or at least 1ms (the kernel counts milliseconds), got " + d.String())
 	}
 	return nil
 }
@@ -180,22 +180,22 @@ func checkReorder(p string, d time.Duration) error {
 func checkIfname(p, name string) error {
 	switch {
 	case name == "":
-		return invalidf("%s: InterfaceName must not be empty", p)
+		return invalid(p + ": InterfaceName must not be empty")
 	case len(name) > maxIfname:
-		return invalidf("%s: InterfaceName must be at most 15 bytes, got %d (%q)", p, len(name), name)
+		return invalid(p + ": InterfaceName must be at most 15 bytes, got " + text.Itoa(len(name)) + " (" + strconv.Quote(name) + ")")
 	case name == "." || name == "..":
-		return invalidf("%s: InterfaceName must not be %q", p, name)
+		return invalid(p + ": InterfaceName must not be " + strconv.Quote(name))
 	}
 	for _, r := range name {
 		switch {
 		case r == 0:
-			return invalidf("%s: InterfaceName must not contain NUL, got %q", p, name)
+			return invalid(p + ": InterfaceName must not contain NUL, got " + strconv.Quote(name))
 		case r == '/' || r == ':':
-			return invalidf("%s: InterfaceName must not contain %q, got %q", p, r, name)
+			return invalid(p + ": InterfaceName must not contain " + strconv.QuoteRune(r) + ", got " + strconv.Quote(name))
 		case r == utf8.RuneError:
-			return invalidf("%s: InterfaceName must be valid UTF-8, got %q", p, name)
-		case unicode.IsSpace(r):
-			return invalidf("%s: InterfaceName must not contain whitespace, got %q", p, name)
+			return invalid(p + ": InterfaceName must be valid UTF-8, got " + strconv.Quote(name))
+		case text.IsSpace(r):
+			return invalid(p + ": InterfaceName must not contain whitespace, got " + strconv.Quote(name))
 		}
 	}
 	return nil
@@ -209,11 +209,11 @@ func checkSessionRef(tunnelID, id uint32, ifname string) error {
 	}
 	switch {
 	case tunnelID == 0 && id == 0:
-		return invalidf("session: need TunnelID and ID, or InterfaceName")
+		return invalid("session: need TunnelID and ID, or InterfaceName")
 	case tunnelID == 0:
-		return invalidf("session %d: TunnelID must not be zero", id)
+		return invalid("session " + text.Itoa(id) + ": TunnelID must not be zero")
 	case id == 0:
-		return invalidf("session in tunnel %d: ID must not be zero", tunnelID)
+		return invalid("session in tunnel " + text.Itoa(tunnelID) + ": ID must not be zero")
 	}
 	return nil
 }

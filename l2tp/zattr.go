@@ -5,7 +5,7 @@ package l2tp
 
 import (
 	"encoding/binary"
-	"fmt"
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -75,7 +75,7 @@ func (w wireType) String() string {
 
 // attrPayloadError reports an attribute payload that breaks its wire type.
 func attrPayloadError(name, rule string, got int) error {
-	return fmt.Errorf("l2tp: %s: payload must be %s, got %d bytes", name, rule, got)
+	return errors.New("l2tp: " + name + ": payload must be " + rule + ", got " + strconv.Itoa(got) + " bytes")
 }
 
 // nextAttr splits off the attribute at off in b, for decoders that walk
@@ -478,7 +478,7 @@ func getRecvTimeout(d *netlinkraw.AttrDecoder) time.Duration {
 	if !ok {
 		// d records a payload of the wrong size; a right-sized one is too large.
 		if ms := d.Uint64(); d.Err() == nil {
-			d.Fail(fmt.Errorf("l2tp: L2TP_ATTR_RECV_TIMEOUT: %d ms does not fit a time.Duration", ms))
+			d.Fail(errors.New("l2tp: L2TP_ATTR_RECV_TIMEOUT: " + strconv.FormatUint(uint64(ms), 10) + " ms does not fit a time.Duration"))
 		}
 	}
 	return v

@@ -3,7 +3,8 @@ package netlinkraw
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
+	"errors"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -31,7 +32,10 @@ const errReplyLost = "ACK lost to a receive buffer overrun; the request may have
 // failure never hides or shifts the others. Batch sizes each write so the
 // replies fit in the receive buffer; should the kernel still drop ACKs, the
 // affected results are *Error wrapping ENOBUFS (the request may have taken
-// effect) and later writes are made smaller.
+// effect) and later writes are made smaller. Batch reads the ACKs many at a
+// time (recvmmsg); an ACK longer than its 2 KiB slot still gives its
+// errno, and an ACK lost in a longer datagram that was cut (the
+// NLMSG_DONE of a dump in the batch) is an *Error wrapping EMSGSIZE.
 //
 // The second result is a transport error (a failed write, a cancelled
 // context, a closed Conn) that stopped the batch; the results of the
@@ -42,11 +46,11 @@ func (c *Conn) Batch(ctx context.Context, msgs []byte) ([]error, error) {
 	for off := 0; off < len(msgs); {
 		h, err := ParseHeader(msgs[off:])
 		if err != nil {
-			return nil, fmt.Errorf("netlinkraw: %s: message %d at offset %d: %w", op, len(offs), off, err)
+			return nil, text.Wrap("netlinkraw: "+op+": message "+text.Itoa(len(offs))+" at offset "+text.Itoa(off)+": ", err, "")
 		}
 		if h.Length < HeaderLen || uint64(h.Length) > uint64(len(msgs)-off) {
-			return nil, fmt.Errorf("netlinkraw: %s: message %d at offset %d: length %d must be between %d and the %d bytes left",
-				op, len(offs), off, h.Length, HeaderLen, len(msgs)-off)
+			return nil, errors.New("netlinkraw: " + op + ": message " + text.Itoa(len(offs)) + " at offset " + text.Itoa(off) +
+				": length " + text.Itoa(h.Length) + " must be between " + text.Itoa(HeaderLen) + " and the " + text.Itoa(len(msgs)-off) + " bytes left")
 		}
 		offs = append(offs, off)
 		off += min(Align(int(h.Length)), len(msgs)-off)
@@ -88,14 +92,14 @@ func (c *Conn) Batch(ctx context.Context, msgs []byte) ([]error, error) {
 	}
 	for i := 0; i < n; {
 		if err := ctx.Err(); err != nil {
-			return failFrom(results, done, i, fmt.Errorf("netlinkraw: %s: %w", op, err))
+			return failFrom(results, done, i, text.Wrap("netlinkraw: "+op+": ", err, ""))
 		}
 		if l := msgLen(i); l > sndbuf-32 {
 			// The kernel refuses a write this large (EMSGSIZE): fail
 			// this message alone.
 			done[i] = true
 			results[i] = &Error{Op: op, Err: unix.EMSGSIZE, Seq: base + uint32(i),
-				Message: fmt.Sprintf("message of %d bytes does not fit in the socket send buffer of %d", l, sndbuf)}
+				Message: "message of " + text.Itoa(l) + " bytes does not fit in the socket send buffer of " + text.Itoa(sndbuf)}
 			i++
 			continue
 		}
@@ -136,37 +140,67 @@ func (c *Conn) Batch(ctx context.Context, msgs []byte) ([]error, error) {
 }
 
 // collect reads the ACKs of messages i..j-1 of a batch whose first sequence
-// number is base. It reports whether the kernel dropped some of them, and
-// how many it did not drop.
+// number is base, many datagrams per system call (recvmmsg: each ACK is a
+// datagram of its own). It reports whether the kernel dropped some of
+// them, and how many it did not drop.
 func (c *Conn) collect(op string, base uint32, i, j int, results []error, done []bool) (lost bool, acked int, err error) {
 	x := batchExchange{op: op, base: base, port: c.portID, i: i, j: j, results: results, done: done, pending: j - i}
+	mm := c.mmsgFor(c.mmSlot)
+	drain := false // read what is queued, without waiting, then give up
+	cutFull, cutGot := 0, 0
 	for x.pending > 0 {
-		b, from, err := c.recv(!lost)
+		got, err := c.recvMany(!drain)
 		if err == unix.ENOBUFS {
 			// Replies were dropped. Everything the kernel will send for
 			// this write is queued already: drain it, then give up on
 			// the rest.
-			lost = true
+			lost, drain = true, true
 			continue
 		}
 		if err != nil {
 			return lost, j - i - x.pending, err
 		}
-		if b == nil { // drained
+		if got == 0 { // drained
 			acked = j - i - x.pending
 			for k := i; k < j; k++ {
 				if !done[k] {
 					done[k] = true
-					results[k] = &Error{Op: op, Err: unix.ENOBUFS, Message: errReplyLost, Seq: base + uint32(k)}
+					if cutFull > 0 {
+						results[k] = cutErr(op, base+uint32(k), cutFull, cutGot)
+					} else {
+						results[k] = &Error{Op: op, Err: unix.ENOBUFS, Message: errReplyLost, Seq: base + uint32(k)}
+					}
 				}
 			}
-			return true, acked, nil
+			return lost, acked, nil
 		}
-		if from != 0 {
-			continue
-		}
-		if err := x.feed(b); err != nil {
-			return lost, j - i - x.pending, err
+		for k := range got {
+			b, from, full := mm.datagram(k)
+			if from != 0 {
+				continue
+			}
+			x.partial = full > len(b)
+			if x.partial {
+				h, ok := firstHeader(b)
+				switch {
+				case ok && h.Type == TypeError && h.Flags&FlagMulti == 0 && len(b) >= HeaderLen+4:
+					// An ACK, alone in its datagram as the kernel
+					// sends them, cut in its echoed request or
+					// extended-ACK attributes: its errno arrived.
+					x.ackCut(h, b[HeaderLen:])
+					continue
+				case ok && h.Type != TypeError && h.Type != TypeDone && h.Flags&FlagMulti == 0:
+					// A reply, which Batch discards; its ACK is a
+					// datagram of its own.
+					continue
+				}
+				// A multipart datagram may have ended with an ACK
+				// (NLMSG_DONE) that is lost.
+				drain, cutFull, cutGot = true, full, len(b)
+			}
+			if err := x.feed(b); err != nil {
+				return lost, j - i - x.pending, err
+			}
 		}
 	}
 	return lost, j - i, nil

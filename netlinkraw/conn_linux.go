@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"net"
 	"os"
 	"runtime"
@@ -71,6 +71,7 @@ type Conn struct {
 	// State of the RawConn callbacks, which are method values made once
 	// so that reads and writes allocate nothing. Guarded by sem.
 	readFn, writeFn func(fd uintptr) bool
+	readManyFn      func(fd uintptr) bool
 	io              struct {
 		block bool
 		wbuf  []byte
@@ -78,8 +79,12 @@ type Conn struct {
 		from  uint32
 		err   error
 	}
+	mm        *mmsgState // Batch's recvmmsg buffers, made on first use
+	mmSlot    int        // their bytes per datagram: mmsgSlotSize, or less in tests
+	peekBelow int        // recv peeks at lengths while c.buf is smaller: noPeekSize, or 0 in tests
 
 	sendCalls atomic.Uint64 // write calls, for tests
+	recvCalls atomic.Uint64 // receive calls (recvfrom and recvmmsg, peeks included), for tests
 }
 
 // Dial opens a netlink socket for protocol (unix.NETLINK_GENERIC,
@@ -111,7 +116,7 @@ func socketIn(protocol int, cfg *Config) (int, error) {
 	if nsfd == 0 && cfg.NetNSPath != "" {
 		f, err := os.Open(cfg.NetNSPath)
 		if err != nil {
-			return -1, fmt.Errorf("netlinkraw: network namespace: %w", err)
+			return -1, text.Wrap("netlinkraw: network namespace: ", err, "")
 		}
 		defer f.Close()
 		nsfd = int(f.Fd())
@@ -137,13 +142,13 @@ func inNetNS(nsfd int, fn func() (int, error)) (int, error) {
 		orig, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{-1, fmt.Errorf("netlinkraw: network namespace: %w", err)}
+			ch <- result{-1, text.Wrap("netlinkraw: network namespace: ", err, "")}
 			return
 		}
 		defer orig.Close()
 		if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{-1, fmt.Errorf("netlinkraw: network namespace: %w", os.NewSyscallError("setns", err))}
+			ch <- result{-1, text.Wrap("netlinkraw: network namespace: ", os.NewSyscallError("setns", err), "")}
 			return
 		}
 		fd, ferr := fn()
@@ -152,7 +157,7 @@ func inNetNS(nsfd int, fn func() (int, error)) (int, error) {
 			if ferr == nil {
 				unix.Close(fd)
 			}
-			ch <- result{-1, fmt.Errorf("netlinkraw: network namespace: restoring the thread's namespace: %w", os.NewSyscallError("setns", err))}
+			ch <- result{-1, text.Wrap("netlinkraw: network namespace: restoring the thread's namespace: ", os.NewSyscallError("setns", err), "")}
 			return
 		}
 		runtime.UnlockOSThread()
@@ -165,7 +170,7 @@ func inNetNS(nsfd int, fn func() (int, error)) (int, error) {
 func newConn(fd int, cfg *Config) (*Conn, error) {
 	fail := func(op string, err error) (*Conn, error) {
 		unix.Close(fd)
-		return nil, fmt.Errorf("netlinkraw: dial: %w", os.NewSyscallError(op, err))
+		return nil, text.Wrap("netlinkraw: dial: ", os.NewSyscallError(op, err), "")
 	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fail("bind", err)
@@ -182,7 +187,7 @@ func newConn(fd int, cfg *Config) (*Conn, error) {
 	nsa, ok := sa.(*unix.SockaddrNetlink)
 	if !ok {
 		unix.Close(fd)
-		return nil, fmt.Errorf("netlinkraw: dial: getsockname returned %T, not a netlink address", sa)
+		return nil, errors.New("netlinkraw: dial: getsockname returned " + sockaddrType(sa) + ", not a netlink address")
 	}
 	if !cfg.DisableExtAck {
 		if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_EXT_ACK, 1); err != nil {
@@ -202,7 +207,7 @@ func newConn(fd int, cfg *Config) (*Conn, error) {
 	for _, g := range cfg.Groups {
 		if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
 			unix.Close(fd)
-			return nil, fmt.Errorf("netlinkraw: dial: joining multicast group %d: %w", g, os.NewSyscallError("setsockopt", err))
+			return nil, text.Wrap("netlinkraw: dial: joining multicast group "+text.Itoa(g)+": ", os.NewSyscallError("setsockopt", err), "")
 		}
 	}
 	// The fd is non-blocking, so os.NewFile registers it with the runtime
@@ -212,7 +217,7 @@ func newConn(fd int, cfg *Config) (*Conn, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("netlinkraw: dial: %w", err)
+		return nil, text.Wrap("netlinkraw: dial: ", err, "")
 	}
 	c := &Conn{
 		f:        f,
@@ -223,7 +228,8 @@ func newConn(fd int, cfg *Config) (*Conn, error) {
 		buf:      make([]byte, initialBufSize),
 		batchEst: defaultBatchEst,
 	}
-	c.readFn, c.writeFn = c.readStep, c.writeStep
+	c.mmSlot, c.peekBelow = mmsgSlotSize, noPeekSize
+	c.readFn, c.writeFn, c.readManyFn = c.readStep, c.writeStep, c.readManyStep
 	// Start sequence numbers somewhere a previous socket with the same
 	// port ID is unlikely to have used.
 	c.seq.Store(uint32(time.Now().UnixNano()))
@@ -239,7 +245,7 @@ func (c *Conn) Close() error {
 	}
 	close(c.closed)
 	if err := c.f.Close(); err != nil {
-		return fmt.Errorf("netlinkraw: close: %w", err)
+		return text.Wrap("netlinkraw: close: ", err, "")
 	}
 	return nil
 }
@@ -249,7 +255,7 @@ func (c *Conn) PortID() uint32 { return c.portID }
 
 // errClosed builds the error an operation on a closed Conn returns.
 func errClosed(op string) error {
-	return fmt.Errorf("netlinkraw: %s: %w", op, net.ErrClosed)
+	return text.Wrap("netlinkraw: "+op+": ", net.ErrClosed, "")
 }
 
 // acquire waits for the Conn's exchange token.
@@ -258,12 +264,12 @@ func (c *Conn) acquire(ctx context.Context, op string) error {
 		return errClosed(op)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("netlinkraw: %s: %w", op, err)
+		return text.Wrap("netlinkraw: "+op+": ", err, "")
 	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return fmt.Errorf("netlinkraw: %s: %w", op, ctx.Err())
+		return text.Wrap("netlinkraw: "+op+": ", ctx.Err(), "")
 	case <-c.closed:
 		return errClosed(op)
 	}
@@ -313,18 +319,18 @@ func (c *Conn) wrapIOErr(ctx context.Context, op string, err error) error {
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("netlinkraw: %s: %w", op, cerr)
+			return text.Wrap("netlinkraw: "+op+": ", cerr, "")
 		}
 		// The poller's timer may fire just before the context's own.
 		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-			return fmt.Errorf("netlinkraw: %s: %w", op, context.DeadlineExceeded)
+			return text.Wrap("netlinkraw: "+op+": ", context.DeadlineExceeded, "")
 		}
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return &Error{Op: op, Err: errno}
 	}
-	return fmt.Errorf("netlinkraw: %s: %w", op, err)
+	return text.Wrap("netlinkraw: "+op+": ", err, "")
 }
 
 // send writes one datagram to the kernel. Called with the token held.
@@ -345,10 +351,11 @@ func (c *Conn) writeStep(fd uintptr) bool {
 	return c.io.err != unix.EAGAIN
 }
 
-// recv reads one datagram into c.buf, growing it when the datagram does
-// not fit, and returns it. It reports the sender's port ID. With block
-// false it returns (nil, 0, nil) when nothing is queued. Called with the
-// token held.
+// recv reads one datagram into c.buf and returns it. It reports the
+// sender's port ID. With block false it returns (nil, 0, nil) when nothing
+// is queued. A datagram larger than c.buf (see noPeekSize) comes back cut,
+// with errCut and its real length in c.io.n; c.buf has then grown to hold
+// it. Called with the token held.
 func (c *Conn) recv(block bool) ([]byte, uint32, error) {
 	c.io.block = block
 	err := c.rc.Read(c.readFn)
@@ -361,24 +368,34 @@ func (c *Conn) recv(block bool) ([]byte, uint32, error) {
 	if c.io.err != nil {
 		return nil, 0, c.io.err
 	}
+	if b := c.buf; c.io.n > len(b) {
+		c.buf = make([]byte, grown(c.io.n, len(b)))
+		return b, c.io.from, errCut
+	}
 	return c.buf[:c.io.n], c.io.from, nil
 }
 
 // readStep is the RawConn.Read callback of recv.
 func (c *Conn) readStep(fd uintptr) bool {
-	// Peek at the datagram's length without consuming it.
-	m, _, err := recvfrom(int(fd), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
-	c.io.err = err
-	if err == unix.EAGAIN {
-		return !c.io.block
+	if len(c.buf) < c.peekBelow {
+		// Peek at the datagram's length without consuming it.
+		c.recvCalls.Add(1)
+		m, _, err := recvfrom(int(fd), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		c.io.err = err
+		if err == unix.EAGAIN {
+			return !c.io.block
+		}
+		if err != nil {
+			return true
+		}
+		if m > len(c.buf) {
+			c.buf = make([]byte, max(m, 2*len(c.buf)))
+		}
 	}
-	if err != nil {
-		return true
-	}
-	if m > len(c.buf) {
-		c.buf = make([]byte, max(m, 2*len(c.buf)))
-	}
-	c.io.n, c.io.from, c.io.err = recvfrom(int(fd), c.buf, 0)
+	// MSG_TRUNC: the length returned is the datagram's real length, even
+	// when the buffer was too small for it.
+	c.recvCalls.Add(1)
+	c.io.n, c.io.from, c.io.err = recvfrom(int(fd), c.buf, unix.MSG_TRUNC)
 	return c.io.err != unix.EAGAIN || !c.io.block
 }
 
@@ -403,10 +420,10 @@ func recvfrom(fd int, p []byte, flags int) (int, uint32, error) {
 func (c *Conn) prepare(op string, msg []byte, flags uint16) (uint32, error) {
 	h, err := ParseHeader(msg)
 	if err != nil {
-		return 0, fmt.Errorf("netlinkraw: %s: %w", op, err)
+		return 0, text.Wrap("netlinkraw: "+op+": ", err, "")
 	}
 	if int(h.Length) != len(msg) && Align(int(h.Length)) != len(msg) {
-		return 0, fmt.Errorf("netlinkraw: %s: message length field %d must match the %d bytes given (one message)", op, h.Length, len(msg))
+		return 0, errors.New("netlinkraw: " + op + ": message length field " + text.Itoa(h.Length) + " must match the " + text.Itoa(len(msg)) + " bytes given (one message)")
 	}
 	seq := c.seq.Add(1)
 	binary.NativeEndian.PutUint16(msg[6:8], h.Flags|flags)
@@ -423,6 +440,12 @@ func (c *Conn) prepare(op string, msg []byte, flags uint16) (uint32, error) {
 // valid only during the call. An error from fn is returned once the ACK
 // has been read, so that no ACK is left queued. A kernel error comes back
 // as *Error. Request must not be used for dumps: see Dump.
+//
+// The receive buffer (32 KiB to start with) holds any reply most families
+// send; a larger one arrives cut, and Request then
+// returns an *Error wrapping EMSGSIZE rather than pass over what was lost
+// (the kernel's own errno when the cut message was a failing ACK). The
+// buffer grows to fit, so a retry gets the whole reply.
 func (c *Conn) Request(ctx context.Context, msg []byte, fn func(Header, []byte) error) error {
 	const op = "request"
 	if err := c.acquire(ctx, op); err != nil {
@@ -453,7 +476,7 @@ func (c *Conn) run(ctx context.Context, x *exchange) (bool, error) {
 		// The deadline set on cancellation arrives asynchronously; a
 		// dump whose datagrams are always ready would not notice it.
 		if err := ctx.Err(); err != nil {
-			return false, fmt.Errorf("netlinkraw: %s: %w", x.op, err)
+			return false, text.Wrap("netlinkraw: "+x.op+": ", err, "")
 		}
 		b, from, err := c.recv(!lost)
 		if err == unix.ENOBUFS {
@@ -466,16 +489,41 @@ func (c *Conn) run(ctx context.Context, x *exchange) (bool, error) {
 			}
 			continue
 		}
+		x.partial = false
+		if err == errCut {
+			// The messages that arrived whole count; the cut one does
+			// not make the datagram malformed.
+			err, x.partial = nil, true
+			if done, err := x.cutACK(from, b); done {
+				return true, err
+			}
+			if h, ok := firstHeader(b); from == 0 && (!ok || h.Seq == x.seq && h.PortID == x.port) {
+				// Part of a reply is lost, maybe its final message.
+				// What the kernel sends for a request is queued by the
+				// time the request's write returns, and a dump's next
+				// datagram is made during the read of the one before:
+				// read what is queued, without waiting, and report the
+				// loss.
+				lost = true
+				x.cutFull, x.cutGot = c.io.n, len(b)
+			}
+		}
 		if err != nil {
 			return false, c.wrapIOErr(ctx, x.op, err)
 		}
-		if b == nil { // drained after an overrun, and no ACK
+		if b == nil { // drained after an overrun or a cut datagram, and no ACK
+			if x.cutFull > 0 {
+				return true, cutErr(x.op, x.seq, x.cutFull, x.cutGot)
+			}
 			return true, &Error{Op: x.op, Err: unix.ENOBUFS, Message: errReplyLost, Seq: x.seq}
 		}
 		if from != 0 {
 			continue // not from the kernel
 		}
 		if done, err := x.feed(b); done {
+			if err == nil && x.cutFull > 0 {
+				err = cutErr(x.op, x.seq, x.cutFull, x.cutGot)
+			}
 			return true, err
 		}
 	}
@@ -507,6 +555,9 @@ func (c *Conn) finishDump(ctx context.Context, op string) error {
 // NLM_F_DUMP_INTR, Dump returns an error wrapping ErrDumpInterrupted once
 // the dump is complete. An error from fn stops the calls to fn; Dump still
 // reads the rest of the dump, so nothing is left queued, and returns it.
+// A datagram larger than the receive buffer, which only a family that
+// asks for dump buffers over 32 KiB sends, fails the dump with an *Error
+// wrapping EMSGSIZE; the buffer grows to fit, so a retry works.
 func (c *Conn) Dump(ctx context.Context, msg []byte, fn func(Header, []byte) error) error {
 	const op = "dump"
 	if err := c.acquire(ctx, op); err != nil {
@@ -537,7 +588,9 @@ func (c *Conn) Dump(ctx context.Context, msg []byte, fn func(Header, []byte) err
 // The payload fn gets aliases the receive buffer and is valid only during
 // the call. When the kernel dropped messages because the receive buffer was
 // full, Receive returns an error wrapping ErrEventsLost (and ENOBUFS); the
-// socket stays usable.
+// socket stays usable. A datagram larger than the receive buffer is cut:
+// fn gets the messages that arrived whole, and Receive returns an error
+// wrapping ErrEventsLost and EMSGSIZE; the buffer grows to fit.
 func (c *Conn) Receive(ctx context.Context, fn func(Header, []byte) error) error {
 	const op = "receive"
 	if err := c.acquire(ctx, op); err != nil {
@@ -550,9 +603,10 @@ func (c *Conn) Receive(ctx context.Context, fn func(Header, []byte) error) error
 	stop := c.watch(ctx)
 	defer stop()
 	b, _, err := c.recv(true)
-	if err != nil {
+	cut := err == errCut
+	if err != nil && !cut {
 		if err == unix.ENOBUFS {
-			return fmt.Errorf("%w: %w", ErrEventsLost, &Error{Op: op, Err: unix.ENOBUFS})
+			return eventsLost(op)
 		}
 		return c.wrapIOErr(ctx, op, err)
 	}
@@ -565,8 +619,13 @@ func (c *Conn) Receive(ctx context.Context, fn func(Header, []byte) error) error
 			}
 		}
 	}
+	if cut {
+		// The messages that arrived whole were delivered; the rest of
+		// the datagram is lost.
+		return eventsCut(op, c.io.n, len(b))
+	}
 	if err := d.Err(); err != nil {
-		return fmt.Errorf("netlinkraw: %s: %w", op, err)
+		return text.Wrap("netlinkraw: "+op+": ", err, "")
 	}
 	return nil
 }
@@ -593,10 +652,10 @@ func (c *Conn) membership(op string, opt int, id uint32) error {
 		if c.isDone.Load() {
 			return errClosed(op)
 		}
-		return fmt.Errorf("netlinkraw: %s %d: %w", op, id, err)
+		return text.Wrap("netlinkraw: "+op+" "+text.Itoa(id)+": ", err, "")
 	}
 	if serr != nil {
-		return &Error{Op: fmt.Sprintf("%s %d", op, id), Err: serr}
+		return &Error{Op: op + " " + text.Itoa(id), Err: serr}
 	}
 	return nil
 }

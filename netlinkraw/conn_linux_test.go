@@ -251,21 +251,26 @@ func TestConnStaleReplyDropped(t *testing.T) {
 	}
 }
 
-func TestConnBatch(t *testing.T) {
-	c := dialGeneric(t, nil)
-	const n = 500
-	var (
-		msgs []byte
-		want = make([]error, n)
-	)
+// familyBatch returns n GETFAMILY requests, for nlctrl but every
+// every-th (starting at every/2) for a family that does not exist, and the
+// error each should get.
+func familyBatch(n, every int) (msgs []byte, want []error) {
+	want = make([]error, n)
 	for i := range n {
 		name := "nlctrl"
-		if i%7 == 3 {
+		if i%every == every/2 {
 			name = fmt.Sprintf("nl2tp-miss-%d", i)
 			want[i] = unix.ENOENT
 		}
 		msgs = AppendGetFamily(msgs, name)
 	}
+	return msgs, want
+}
+
+func TestConnBatch(t *testing.T) {
+	c := dialGeneric(t, nil)
+	const n = 500
+	msgs, want := familyBatch(n, 7)
 	before := c.sendCalls.Load()
 	results, err := c.Batch(context.Background(), msgs)
 	if err != nil {

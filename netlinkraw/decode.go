@@ -3,7 +3,7 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // ErrTruncated reports bytes that end before the lengths they carry say.
@@ -21,7 +21,7 @@ type Header struct {
 // ParseHeader decodes the netlink header at the start of b.
 func ParseHeader(b []byte) (Header, error) {
 	if len(b) < HeaderLen {
-		return Header{}, fmt.Errorf("%w: netlink header needs %d bytes, have %d", ErrTruncated, HeaderLen, len(b))
+		return Header{}, text.Wrap("", ErrTruncated, ": netlink header needs "+text.Itoa(HeaderLen)+" bytes, have "+text.Itoa(len(b)))
 	}
 	return Header{
 		Length: binary.NativeEndian.Uint32(b[0:4]),
@@ -86,13 +86,13 @@ var errMalformedMsg = errors.New("netlinkraw: malformed message")
 // malformed describes why rest, at d.off, does not start with a message.
 func (d *MessageDecoder) malformed(rest []byte) error {
 	if len(rest) < HeaderLen {
-		return fmt.Errorf("%w: message at offset %d: netlink header needs %d bytes, have %d", ErrTruncated, d.off, HeaderLen, len(rest))
+		return text.Wrap("", ErrTruncated, ": message at offset "+text.Itoa(d.off)+": netlink header needs "+text.Itoa(HeaderLen)+" bytes, have "+text.Itoa(len(rest)))
 	}
 	n := binary.NativeEndian.Uint32(rest[0:4])
 	if n < HeaderLen {
-		return fmt.Errorf("netlinkraw: message at offset %d: length %d is shorter than the header", d.off, n)
+		return errors.New("netlinkraw: message at offset " + text.Itoa(d.off) + ": length " + text.Itoa(n) + " is shorter than the header")
 	}
-	return fmt.Errorf("%w: message at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
+	return text.Wrap("", ErrTruncated, ": message at offset "+text.Itoa(d.off)+": length "+text.Itoa(n)+", only "+text.Itoa(len(rest))+" bytes left")
 }
 
 // Header returns the current message's header.
@@ -137,7 +137,7 @@ type GenlHeader struct {
 // attributes.
 func ParseGenlHeader(payload []byte) (GenlHeader, []byte, error) {
 	if len(payload) < GenlHeaderLen {
-		return GenlHeader{}, nil, fmt.Errorf("%w: generic netlink header needs %d bytes, have %d", ErrTruncated, GenlHeaderLen, len(payload))
+		return GenlHeader{}, nil, text.Wrap("", ErrTruncated, ": generic netlink header needs "+text.Itoa(GenlHeaderLen)+" bytes, have "+text.Itoa(len(payload)))
 	}
 	return GenlHeader{Command: payload[0], Version: payload[1]}, payload[GenlHeaderLen:], nil
 }
@@ -211,13 +211,13 @@ func (d *AttrDecoder) Next() bool {
 // attribute. It is out of line to keep Next small.
 func (d *AttrDecoder) malformed(rest []byte) error {
 	if len(rest) < AttrHeaderLen {
-		return fmt.Errorf("%w: %d trailing bytes at offset %d are too short for an attribute header", ErrTruncated, len(rest), d.off)
+		return text.Wrap("", ErrTruncated, ": "+text.Itoa(len(rest))+" trailing bytes at offset "+text.Itoa(d.off)+" are too short for an attribute header")
 	}
 	n := int(binary.NativeEndian.Uint16(rest[0:2]))
 	if n < AttrHeaderLen {
-		return fmt.Errorf("netlinkraw: attribute at offset %d: length %d is shorter than its header", d.off, n)
+		return errors.New("netlinkraw: attribute at offset " + text.Itoa(d.off) + ": length " + text.Itoa(n) + " is shorter than its header")
 	}
-	return fmt.Errorf("%w: attribute at offset %d: length %d, only %d bytes left", ErrTruncated, d.off, n, len(rest))
+	return text.Wrap("", ErrTruncated, ": attribute at offset "+text.Itoa(d.off)+": length "+text.Itoa(n)+", only "+text.Itoa(len(rest))+" bytes left")
 }
 
 // Type returns the current attribute's type without the NLA_F_NESTED and
@@ -260,7 +260,7 @@ func (d *AttrDecoder) Fail(err error) {
 // already recorded.
 func (d *AttrDecoder) badLen(n int) {
 	if d.err == nil {
-		d.err = fmt.Errorf("netlinkraw: attribute %d: payload must be %d bytes, got %d", d.Type(), n, len(d.data))
+		d.err = errors.New("netlinkraw: attribute " + text.Itoa(d.Type()) + ": payload must be " + text.Itoa(n) + " bytes, got " + text.Itoa(len(d.data)))
 		d.off = len(d.buf)
 		d.data = nil
 	}

@@ -2,7 +2,8 @@ package netlinkraw
 
 import (
 	"encoding/binary"
-	"fmt"
+	"errors"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"math"
 )
 
@@ -201,10 +202,10 @@ func (e *Encoder) EndMessage(start int) {
 //go:noinline
 func (e *Encoder) endMessageFail(start, n int) {
 	if n == 0 {
-		e.fail(fmt.Errorf("netlinkraw: EndMessage(%d) without a matching BeginMessage", start))
+		e.fail(errors.New("netlinkraw: EndMessage(" + text.Itoa(start) + ") without a matching BeginMessage"))
 		return
 	}
-	e.fail(fmt.Errorf("netlinkraw: message of %d bytes exceeds the 32-bit length field", n))
+	e.fail(errors.New("netlinkraw: message of " + text.Itoa(n) + " bytes exceeds the 32-bit length field"))
 }
 
 // GenlHeader appends a generic netlink header.
@@ -323,7 +324,7 @@ func (e *Encoder) varAttr(typ uint16, n int) []byte {
 		return nil
 	}
 	if n > math.MaxUint16-AttrHeaderLen {
-		e.fail(fmt.Errorf("netlinkraw: attribute %d: payload of %d bytes exceeds the 16-bit length field", typ&AttrTypeMask, n))
+		e.fail(errors.New("netlinkraw: attribute " + text.Itoa(typ&AttrTypeMask) + ": payload of " + text.Itoa(n) + " bytes exceeds the 16-bit length field"))
 		return nil
 	}
 	l := Align(AttrHeaderLen + n)
@@ -382,13 +383,13 @@ func (e *Encoder) EndNested(start int) {
 		return
 	}
 	if start < 0 || start+AttrHeaderLen > len(e.buf) {
-		e.fail(fmt.Errorf("netlinkraw: EndNested(%d) without a matching BeginNested", start))
+		e.fail(errors.New("netlinkraw: EndNested(" + text.Itoa(start) + ") without a matching BeginNested"))
 		return
 	}
 	n := len(e.buf) - start
 	if n > math.MaxUint16 {
-		e.fail(fmt.Errorf("netlinkraw: nested attribute %d: %d bytes exceed the 16-bit length field",
-			binary.NativeEndian.Uint16(e.buf[start+2:])&AttrTypeMask, n))
+		e.fail(errors.New("netlinkraw: nested attribute " + text.Itoa(binary.NativeEndian.Uint16(e.buf[start+2:])&AttrTypeMask) +
+			": " + text.Itoa(n) + " bytes exceed the 16-bit length field"))
 		return
 	}
 	binary.NativeEndian.PutUint16(e.buf[start:], uint16(n))

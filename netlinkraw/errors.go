@@ -3,7 +3,7 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"strconv"
 	"syscall"
 )
@@ -70,7 +70,7 @@ type ackInfo struct {
 // then the extended-ACK attributes if flags has FlagAckTLVs).
 func parseError(flags uint16, payload []byte) (ackInfo, error) {
 	if len(payload) < 4 {
-		return ackInfo{}, fmt.Errorf("%w: error message needs 4 bytes for its errno, have %d", ErrTruncated, len(payload))
+		return ackInfo{}, text.Wrap("", ErrTruncated, ": error message needs 4 bytes for its errno, have "+text.Itoa(len(payload)))
 	}
 	a := ackInfo{errno: int32(binary.NativeEndian.Uint32(payload))}
 	if flags&FlagAckTLVs == 0 {
@@ -79,13 +79,13 @@ func parseError(flags uint16, payload []byte) (ackInfo, error) {
 	// The echoed request header follows the errno; the whole request
 	// follows it unless the kernel capped the ACK.
 	if len(payload) < 4+HeaderLen {
-		return a, fmt.Errorf("%w: error message needs %d bytes for the echoed header, have %d", ErrTruncated, 4+HeaderLen, len(payload))
+		return a, text.Wrap("", ErrTruncated, ": error message needs "+text.Itoa(4+HeaderLen)+" bytes for the echoed header, have "+text.Itoa(len(payload)))
 	}
 	tlv := 4 + HeaderLen
 	if flags&FlagCapped == 0 {
 		inner := binary.NativeEndian.Uint32(payload[4:8])
 		if inner < HeaderLen || uint64(4)+uint64(inner) > uint64(len(payload)) {
-			return a, fmt.Errorf("netlinkraw: error message: echoed request length %d does not fit in %d bytes", inner, len(payload)-4)
+			return a, errors.New("netlinkraw: error message: echoed request length " + text.Itoa(inner) + " does not fit in " + text.Itoa(len(payload)-4) + " bytes")
 		}
 		tlv = min(Align(4+int(inner)), len(payload))
 	}

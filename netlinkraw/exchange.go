@@ -1,6 +1,6 @@
 package netlinkraw
 
-import "fmt"
+import "github.com/nl2tp/nl2tp/internal/text"
 
 // An exchange follows the replies to one request or dump. It is the
 // socket-free part of Conn.Request and Conn.Dump: feed it each datagram
@@ -14,6 +14,13 @@ type exchange struct {
 
 	fnErr error
 	intr  bool
+
+	// partial is set while feed gets a datagram the receive buffer cut
+	// short: its last message is incomplete and not an error. cutFull and
+	// cutGot are the real and received lengths of the last such datagram
+	// of this exchange.
+	partial         bool
+	cutFull, cutGot int
 }
 
 // feed processes the messages of one datagram. Messages for another
@@ -55,18 +62,18 @@ func (x *exchange) feed(b []byte) (done bool, err error) {
 			return true, kerr
 		}
 		if perr != nil {
-			return true, fmt.Errorf("netlinkraw: %s: %w", x.op, perr)
+			return true, text.Wrap("netlinkraw: "+x.op+": ", perr, "")
 		}
 		if x.fnErr != nil {
 			return true, x.fnErr
 		}
 		if x.intr {
-			return true, fmt.Errorf("netlinkraw: %s: %w", x.op, ErrDumpInterrupted)
+			return true, text.Wrap("netlinkraw: "+x.op+": ", ErrDumpInterrupted, "")
 		}
 		return true, nil
 	}
-	if err := d.Err(); err != nil {
-		return true, fmt.Errorf("netlinkraw: %s: %w", x.op, err)
+	if err := d.Err(); err != nil && !x.partial {
+		return true, text.Wrap("netlinkraw: "+x.op+": ", err, "")
 	}
 	return false, nil
 }
@@ -81,6 +88,7 @@ type batchExchange struct {
 	results []error
 	done    []bool
 	pending int
+	partial bool // the datagram fed was cut short (see exchange.partial)
 }
 
 // feed records the ACKs in one datagram. Replies other than ACKs, and
@@ -116,11 +124,11 @@ func (x *batchExchange) feed(b []byte) error {
 		if kerr := a.err(x.op, h.Seq); kerr != nil {
 			x.results[k] = kerr
 		} else if perr != nil {
-			x.results[k] = fmt.Errorf("netlinkraw: %s: message %d: %w", x.op, k, perr)
+			x.results[k] = text.Wrap("netlinkraw: "+x.op+": message "+text.Itoa(k)+": ", perr, "")
 		}
 	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("netlinkraw: %s: %w", x.op, err)
+	if err := d.Err(); err != nil && !x.partial {
+		return text.Wrap("netlinkraw: "+x.op+": ", err, "")
 	}
 	return nil
 }

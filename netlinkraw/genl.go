@@ -1,7 +1,8 @@
 package netlinkraw
 
 import (
-	"fmt"
+	"errors"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"strings"
 )
 
@@ -66,7 +67,7 @@ func ParseFamily(payload []byte) (Family, error) {
 		return Family{}, err
 	}
 	if gh.Command != ctrlCmdNewFamily {
-		return Family{}, fmt.Errorf("netlinkraw: family reply: command must be CTRL_CMD_NEWFAMILY (%d), got %d", ctrlCmdNewFamily, gh.Command)
+		return Family{}, errors.New("netlinkraw: family reply: command must be CTRL_CMD_NEWFAMILY (" + text.Itoa(ctrlCmdNewFamily) + "), got " + text.Itoa(gh.Command))
 	}
 	var f Family
 	d := NewAttrDecoder(attrs)
@@ -79,7 +80,7 @@ func ParseFamily(payload []byte) (Family, error) {
 		case ctrlAttrVersion:
 			v := d.Uint32()
 			if v > 0xff {
-				d.Fail(fmt.Errorf("version must fit in 8 bits, got %d", v))
+				d.Fail(errors.New("version must fit in 8 bits, got " + text.Itoa(v)))
 			}
 			f.Version = uint8(v)
 		case ctrlAttrHdrSize:
@@ -110,10 +111,10 @@ func ParseFamily(payload []byte) (Family, error) {
 		if strings.HasPrefix(err.Error(), "netlinkraw: ") {
 			return Family{}, err
 		}
-		return Family{}, fmt.Errorf("netlinkraw: family reply: %w", err)
+		return Family{}, text.Wrap("netlinkraw: family reply: ", err, "")
 	}
 	if f.ID == 0 {
-		return Family{}, fmt.Errorf("netlinkraw: family reply: CTRL_ATTR_FAMILY_ID missing")
+		return Family{}, errors.New("netlinkraw: family reply: CTRL_ATTR_FAMILY_ID missing")
 	}
 	return f, nil
 }

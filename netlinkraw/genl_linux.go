@@ -3,7 +3,8 @@ package netlinkraw
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
+	"strconv"
 	"syscall"
 )
 
@@ -14,7 +15,7 @@ func (c *Conn) ResolveFamily(ctx context.Context, name string) (Family, error) {
 	var buf [64]byte
 	msg := AppendGetFamily(buf[:0], name)
 	if len(msg) == 0 {
-		return Family{}, fmt.Errorf("netlinkraw: resolve family: name of %d bytes is too long for an attribute", len(name))
+		return Family{}, errors.New("netlinkraw: resolve family: name of " + text.Itoa(len(name)) + " bytes is too long for an attribute")
 	}
 	var (
 		f     Family
@@ -34,12 +35,12 @@ func (c *Conn) ResolveFamily(ctx context.Context, name string) (Family, error) {
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Op == "request" {
-			e.Op = fmt.Sprintf("resolve family %q", name)
+			e.Op = "resolve family " + strconv.Quote(name)
 		}
 		return Family{}, err
 	}
 	if !found {
-		return Family{}, fmt.Errorf("netlinkraw: resolve family %q: the controller sent no family in its reply", name)
+		return Family{}, errors.New("netlinkraw: resolve family " + strconv.Quote(name) + ": the controller sent no family in its reply")
 	}
 	return f, nil
 }
@@ -75,6 +76,6 @@ func (c *Conn) groupID(ctx context.Context, family, group string) (uint32, error
 			return g.ID, nil
 		}
 	}
-	return 0, &Error{Op: fmt.Sprintf("family %q: multicast group %q", family, group), Err: syscall.ENOENT,
+	return 0, &Error{Op: "family " + strconv.Quote(family) + ": multicast group " + strconv.Quote(group), Err: syscall.ENOENT,
 		Message: "no such multicast group"}
 }

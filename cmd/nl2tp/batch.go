@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ func tokenize(line string) ([]string, error) {
 		case c == '"' || c == '\'':
 			end := strings.IndexByte(line[i+1:], c)
 			if end < 0 {
-				return nil, usagef("unterminated %c quote", c)
+				return nil, usageErr("unterminated " + string(rune(c)) + " quote")
 			}
 			words = append(words, line[i+1:i+1+end])
 			i += end + 2
@@ -72,7 +73,7 @@ func parseBatch(r io.Reader) ([]batchLine, error) {
 		if l.err == nil {
 			switch l.cmd.(type) {
 			case *helpCmd, *monitorCmd:
-				l.cmd, l.err = nil, usagef("%q cannot be used in a batch", words[0])
+				l.cmd, l.err = nil, usageErr(strconv.Quote(words[0])+" cannot be used in a batch")
 			}
 		}
 		lines = append(lines, l)
@@ -96,34 +97,34 @@ func runBatch(ctx context.Context, g globalOpts, stdin io.Reader, stdout, stderr
 	if g.batch != "-" {
 		f, err := os.Open(g.batch)
 		if err != nil {
-			return usagef("batch: %v", err)
+			return usageErr("batch: " + err.Error())
 		}
 		defer f.Close()
 		r, name = f, g.batch
 	}
 	lines, err := parseBatch(r)
 	if err != nil {
-		return fmt.Errorf("batch %s: %w", name, err)
+		return text.Wrap("batch "+name+": ", err, "")
 	}
 	var usageErrs int
 	var good []batchLine
 	for _, l := range lines {
 		if l.err != nil {
 			usageErrs++
-			fmt.Fprintf(stderr, "nl2tp: batch line %d: %s\n", l.num, oneLine(l.err.Error()))
+			io.WriteString(stderr, "nl2tp: batch line "+text.Itoa(l.num)+": "+oneLine(l.err.Error())+"\n")
 			continue
 		}
 		for _, k := range ignoredKeywords(l.args) {
-			fmt.Fprintf(stderr, "batch line %d: Ignoring option %q\n", l.num, k)
+			io.WriteString(stderr, "batch line "+text.Itoa(l.num)+": Ignoring option "+strconv.Quote(k)+"\n")
 		}
 		good = append(good, l)
 	}
 	if usageErrs > 0 && !g.force {
-		return usagef("batch %s: %d of %d lines are wrong; nothing was done", name, usageErrs, len(lines))
+		return usageErr("batch " + name + ": " + text.Itoa(usageErrs) + " of " + text.Itoa(len(lines)) + " lines are wrong; nothing was done")
 	}
 	if len(good) == 0 {
 		if usageErrs > 0 {
-			return usagef("batch %s: %d of %d lines are wrong", name, usageErrs, len(lines))
+			return usageErr("batch " + name + ": " + text.Itoa(usageErrs) + " of " + text.Itoa(len(lines)) + " lines are wrong")
 		}
 		return nil
 	}
@@ -138,7 +139,7 @@ func runBatch(ctx context.Context, g globalOpts, stdin io.Reader, stdout, stderr
 	failed, done := 0, 0
 	report := func(l batchLine, err error) {
 		failed++
-		fmt.Fprintf(stderr, "nl2tp: batch line %d: %s\n", l.num, oneLine(err.Error()))
+		io.WriteString(stderr, "nl2tp: batch line "+text.Itoa(l.num)+": "+oneLine(err.Error())+"\n")
 	}
 	for i := 0; i < len(good); {
 		if failed > 0 && !g.force {
@@ -167,10 +168,10 @@ func runBatch(ctx context.Context, g globalOpts, stdin io.Reader, stdout, stderr
 		}
 		errs, err := b.Batch(ctx, ops)
 		if err != nil {
-			return fmt.Errorf("batch %s: lines %d-%d: %w", name, group[0].num, group[len(group)-1].num, err)
+			return text.Wrap("batch "+name+": lines "+text.Itoa(group[0].num)+"-"+text.Itoa(group[len(group)-1].num)+": ", err, "")
 		}
 		if len(errs) != len(ops) {
-			return fmt.Errorf("batch %s: lines %d-%d: got %d results for %d commands", name, group[0].num, group[len(group)-1].num, len(errs), len(ops))
+			return errors.New("batch " + name + ": lines " + text.Itoa(group[0].num) + "-" + text.Itoa(group[len(group)-1].num) + ": got " + text.Itoa(len(errs)) + " results for " + text.Itoa(len(ops)) + " commands")
 		}
 		for k, e := range errs {
 			if e != nil {
@@ -183,13 +184,13 @@ func runBatch(ctx context.Context, g globalOpts, stdin io.Reader, stdout, stderr
 	switch {
 	case failed > 0:
 		skipped := len(good) - done
-		msg := fmt.Sprintf("batch %s: %d of %d commands failed", name, failed, len(lines))
+		msg := "batch " + name + ": " + text.Itoa(failed) + " of " + text.Itoa(len(lines)) + " commands failed"
 		if skipped > 0 {
-			msg += fmt.Sprintf(", %d not run (use -force to go on after a failure)", skipped)
+			msg += ", " + text.Itoa(skipped) + " not run (use -force to go on after a failure)"
 		}
 		return errors.New(msg)
 	case usageErrs > 0:
-		return usagef("batch %s: %d of %d lines are wrong", name, usageErrs, len(lines))
+		return usageErr("batch " + name + ": " + text.Itoa(usageErrs) + " of " + text.Itoa(len(lines)) + " lines are wrong")
 	}
 	return nil
 }

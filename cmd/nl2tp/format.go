@@ -1,7 +1,8 @@
 package main
 
 import (
-	"fmt"
+	"encoding/hex"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"net/netip"
 	"strconv"
@@ -141,7 +142,10 @@ func (w *jsonWriter) string(s string) {
 			w.b.WriteString(`\b`)
 		default:
 			if c < 0x20 {
-				fmt.Fprintf(&w.b, `\u%04x`, c)
+				const hexDigits = "0123456789abcdef"
+				w.b.WriteString(`\u00`)
+				w.b.WriteByte(hexDigits[c>>4])
+				w.b.WriteByte(hexDigits[c&0xf])
 			} else {
 				w.b.WriteByte(c)
 			}
@@ -182,11 +186,7 @@ func pwString(p pwType) string {
 // cookieString prints a cookie as ip's print_cookie does for 4 and 8 bytes;
 // other lengths (which ip cannot create) are printed in full.
 func cookieString(c []byte) string {
-	var sb strings.Builder
-	for _, b := range c {
-		fmt.Fprintf(&sb, "%02x", b)
-	}
-	return sb.String()
+	return hex.EncodeToString(c)
 }
 
 // statsList is the counters in kernel attribute order with their JSON keys.
@@ -227,11 +227,11 @@ func statsJSON(s *stats) jobj {
 //	TX: packets 3 bytes 222 errors 0
 func writeStatsPlain(b *strings.Builder, s *stats) {
 	for _, dir := range []string{"rx", "tx"} {
-		b.WriteString("  " + strings.ToUpper(dir) + ":")
+		b.WriteString("  " + upperASCII(dir) + ":")
 		for _, e := range statsList(s) {
 			name, ok := strings.CutPrefix(e.key, dir+"_")
 			if ok && e.c.Valid {
-				fmt.Fprintf(b, " %s %d", name, e.c.Value)
+				b.WriteString(" " + name + " " + text.Itoa(e.c.Value))
 			}
 		}
 		b.WriteByte('\n')
@@ -265,17 +265,17 @@ func tunnelJSON(t *tunnel, withStats bool) jobj {
 }
 
 func writeTunnelPlain(b *strings.Builder, t *tunnel, withStats bool) {
-	fmt.Fprintf(b, "Tunnel %d, encap %s", t.ID, encapString(t.Encap))
+	b.WriteString("Tunnel " + text.Itoa(t.ID) + ", encap " + encapString(t.Encap))
 	if t.Version != 3 {
-		fmt.Fprintf(b, ", L2TPv%d", t.Version)
+		b.WriteString(", L2TPv" + text.Itoa(t.Version))
 	}
 	b.WriteByte('\n')
-	fmt.Fprintf(b, "  From %s to %s\n", addrString(t.Local), addrString(t.Remote))
-	fmt.Fprintf(b, "  Peer tunnel %d\n", t.PeerID)
+	b.WriteString("  From " + addrString(t.Local) + " to " + addrString(t.Remote) + "\n")
+	b.WriteString("  Peer tunnel " + text.Itoa(t.PeerID) + "\n")
 	if t.Encap == encapUDP {
-		fmt.Fprintf(b, "  UDP source / dest ports: %d/%d\n", t.LocalPort, t.RemotePort)
+		b.WriteString("  UDP source / dest ports: " + text.Itoa(t.LocalPort) + "/" + text.Itoa(t.RemotePort) + "\n")
 		if t.Local.Is4() {
-			fmt.Fprintf(b, "  UDP checksum: %s\n", map[bool]string{true: "enabled", false: "disabled"}[t.UDPCsum])
+			b.WriteString("  UDP checksum: " + map[bool]string{true: "enabled", false: "disabled"}[t.UDPCsum] + "\n")
 		} else {
 			tx, rx := !t.UDP6ZeroCsumTx, !t.UDP6ZeroCsumRx
 			s := "disabled"
@@ -287,7 +287,7 @@ func writeTunnelPlain(b *strings.Builder, t *tunnel, withStats bool) {
 			case rx:
 				s = "rx"
 			}
-			fmt.Fprintf(b, "  UDP checksum: %s\n", s)
+			b.WriteString("  UDP checksum: " + s + "\n")
 		}
 	}
 	if withStats {
@@ -332,10 +332,10 @@ func sessionJSON(s *session, withStats bool) jobj {
 }
 
 func writeSessionPlain(b *strings.Builder, s *session, withStats bool) {
-	fmt.Fprintf(b, "Session %d in tunnel %d\n", s.SessionID, s.TunnelID)
-	fmt.Fprintf(b, "  Peer session %d, tunnel %d\n", s.PeerSessionID, s.PeerTunnelID)
+	b.WriteString("Session " + text.Itoa(s.SessionID) + " in tunnel " + text.Itoa(s.TunnelID) + "\n")
+	b.WriteString("  Peer session " + text.Itoa(s.PeerSessionID) + ", tunnel " + text.Itoa(s.PeerTunnelID) + "\n")
 	if s.Name != "" {
-		fmt.Fprintf(b, "  interface name: %s\n", s.Name)
+		b.WriteString("  interface name: " + s.Name + "\n")
 	}
 	b.WriteString("  offset 0, peer offset 0\n")
 	// ip prints cookies, peer cookie and reorder timeout on one line, then
@@ -348,7 +348,7 @@ func writeSessionPlain(b *strings.Builder, s *session, withStats bool) {
 		b.WriteString("  peer cookie " + cookieString(s.PeerCookie))
 	}
 	if s.ReorderTimeout > 0 {
-		fmt.Fprintf(b, "  reorder timeout: %d", s.ReorderTimeout.Milliseconds())
+		b.WriteString("  reorder timeout: " + text.Itoa(s.ReorderTimeout.Milliseconds()))
 	}
 	if s.SendSeq || s.RecvSeq {
 		b.WriteString("\n  sequence numbering:")
@@ -361,7 +361,7 @@ func writeSessionPlain(b *strings.Builder, s *session, withStats bool) {
 	}
 	b.WriteByte('\n')
 	if s.Pseudowire != pwEth {
-		fmt.Fprintf(b, "  pseudowire %s\n", strings.ToUpper(pwString(s.Pseudowire)))
+		b.WriteString("  pseudowire " + upperASCII(pwString(s.Pseudowire)) + "\n")
 	}
 	if s.LNSMode {
 		b.WriteString("  LNS mode on\n")
@@ -442,10 +442,10 @@ func writeEvent(w io.Writer, e event, o printOpts) error {
 	case e.Lost:
 		b.WriteString("[events lost: the receive buffer overflowed]\n")
 	case e.Tunnel != nil:
-		fmt.Fprintf(&b, "[%s]\n", strings.ReplaceAll(e.Kind.String(), "_", " "))
+		b.WriteString("[" + strings.ReplaceAll(e.Kind.String(), "_", " ") + "]\n")
 		writeTunnelPlain(&b, e.Tunnel, o.stats)
 	case e.Session != nil:
-		fmt.Fprintf(&b, "[%s]\n", strings.ReplaceAll(e.Kind.String(), "_", " "))
+		b.WriteString("[" + strings.ReplaceAll(e.Kind.String(), "_", " ") + "]\n")
 		writeSessionPlain(&b, e.Session, o.stats)
 	}
 	_, err := io.WriteString(w, b.String())

@@ -1,8 +1,7 @@
 package main
 
 import (
-	"encoding/hex"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -88,10 +87,10 @@ type showCmd struct {
 type monitorCmd struct{}
 
 func (c *helpCmd) op() string      { return "help" }
-func (c *addTunnelCmd) op() string { return fmt.Sprintf("create tunnel %d", c.TunnelID) }
-func (c *delTunnelCmd) op() string { return fmt.Sprintf("delete tunnel %d", c.TunnelID) }
+func (c *addTunnelCmd) op() string { return "create tunnel " + text.Itoa(c.TunnelID) }
+func (c *delTunnelCmd) op() string { return "delete tunnel " + text.Itoa(c.TunnelID) }
 func (c *addSessionCmd) op() string {
-	return fmt.Sprintf("create session %d in tunnel %d", c.SessionID, c.TunnelID)
+	return "create session " + text.Itoa(c.SessionID) + " in tunnel " + text.Itoa(c.TunnelID)
 }
 func (c *delSessionCmd) op() string { return "delete " + sessionRef(c.TunnelID, c.SessionID, c.Name) }
 func (c *modifySessionCmd) op() string {
@@ -109,7 +108,7 @@ func sessionRef(tid, sid uint32, name string) string {
 	if name != "" {
 		return "session " + name
 	}
-	return fmt.Sprintf("session %d in tunnel %d", sid, tid)
+	return "session " + text.Itoa(sid) + " in tunnel " + text.Itoa(tid)
 }
 
 // usageError is a bad command line: exit status 2.
@@ -117,7 +116,7 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+func usageErr(msg string) error { return &usageError{msg} }
 
 // matches reports whether arg is a non-empty prefix of word, as iproute2's
 // matches() does for commands.
@@ -150,7 +149,7 @@ var verbs = []struct {
 // ["add", "tunnel", "tunnel_id", "1", ...].
 func parseCommand(args []string) (command, error) {
 	if len(args) == 0 {
-		return nil, usagef("missing command; try \"nl2tp help\"")
+		return nil, usageErr("missing command; try \"nl2tp help\"")
 	}
 	if isHelp(args[0]) {
 		return &helpCmd{}, nil
@@ -163,14 +162,14 @@ func parseCommand(args []string) (command, error) {
 		}
 	}
 	if verb == "" {
-		return nil, usagef("unknown command %q; try \"nl2tp help\"", args[0])
+		return nil, usageErr("unknown command " + strconv.Quote(args[0]) + "; try \"nl2tp help\"")
 	}
 	if verb == "monitor" {
 		for _, a := range args[1:] {
 			if isHelp(a) {
 				return &helpCmd{Topic: verb}, nil
 			}
-			return nil, usagef("monitor: unknown argument %q", a)
+			return nil, usageErr("monitor: unknown argument " + strconv.Quote(a))
 		}
 		return &monitorCmd{}, nil
 	}
@@ -182,7 +181,7 @@ func parseCommand(args []string) (command, error) {
 		return nil, err
 	}
 	if obj == "" {
-		return nil, usagef("%s: missing \"tunnel\" or \"session\"", verb)
+		return nil, usageErr(verb + ": missing \"tunnel\" or \"session\"")
 	}
 	ctx := verb + " " + obj
 	p := &argParser{ctx: ctx}
@@ -201,7 +200,7 @@ func parseCommand(args []string) (command, error) {
 	case "modify session":
 		c = p.modifySession(kvs)
 	default:
-		return nil, usagef("%s: only sessions can be modified (the kernel changes nothing in a tunnel)", verb)
+		return nil, usageErr(verb + ": only sessions can be modified (the kernel changes nothing in a tunnel)")
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -247,7 +246,7 @@ func scanArgs(verb string, args []string) (obj string, kvs []keyword, help bool,
 		switch {
 		case a == "tunnel" || a == "session":
 			if obj != "" && obj != a {
-				return "", nil, false, usagef("%s: give either \"tunnel\" or \"session\", not both", verb)
+				return "", nil, false, usageErr(verb + ": give either \"tunnel\" or \"session\", not both")
 			}
 			obj = a
 		case isHelp(a):
@@ -259,10 +258,10 @@ func scanArgs(verb string, args []string) (obj string, kvs []keyword, help bool,
 				if obj != "" {
 					what += " " + obj
 				}
-				return "", nil, false, usagef("%s: unknown keyword %q", what, a)
+				return "", nil, false, usageErr(what + ": unknown keyword " + strconv.Quote(a))
 			}
 			if i+1 >= len(args) {
-				return "", nil, false, usagef("%s: %q needs a value", verb, a)
+				return "", nil, false, usageErr(verb + ": " + strconv.Quote(a) + " needs a value")
 			}
 			i++
 			kvs = append(kvs, keyword{key, args[i]})
@@ -277,14 +276,14 @@ type argParser struct {
 	err error
 }
 
-func (p *argParser) fail(format string, a ...any) {
+func (p *argParser) fail(msg string) {
 	if p.err == nil {
-		p.err = &usageError{p.ctx + ": " + fmt.Sprintf(format, a...)}
+		p.err = &usageError{p.ctx + ": " + msg}
 	}
 }
 
 func (p *argParser) notApplicable(key string) {
-	p.fail("keyword %q does not apply to %q", key, p.ctx)
+	p.fail("keyword " + strconv.Quote(key) + " does not apply to " + strconv.Quote(p.ctx))
 }
 
 // uint parses an unsigned integer as iproute2's get_u32/get_u16 do
@@ -292,12 +291,12 @@ func (p *argParser) notApplicable(key string) {
 func (p *argParser) uint(key, s string, bits int) uint64 {
 	if s == "" || strings.ContainsAny(s, "_+-") || strings.HasPrefix(s, "0b") || strings.HasPrefix(s, "0B") ||
 		strings.HasPrefix(s, "0o") || strings.HasPrefix(s, "0O") {
-		p.fail("%s: invalid value %q: want an unsigned %d-bit integer", key, s, bits)
+		p.fail(key + ": invalid value " + strconv.Quote(s) + ": want an unsigned " + text.Itoa(bits) + "-bit integer")
 		return 0
 	}
 	v, err := strconv.ParseUint(s, 0, bits)
 	if err != nil {
-		p.fail("%s: invalid value %q: want an unsigned %d-bit integer", key, s, bits)
+		p.fail(key + ": invalid value " + strconv.Quote(s) + ": want an unsigned " + text.Itoa(bits) + "-bit integer")
 		return 0
 	}
 	return v
@@ -314,14 +313,14 @@ func (p *argParser) onOff(key, s string) bool {
 	case "off":
 		return false
 	}
-	p.fail("%s: invalid value %q: want on or off", key, s)
+	p.fail(key + ": invalid value " + strconv.Quote(s) + ": want on or off")
 	return false
 }
 
 func (p *argParser) addr(key, s string) netip.Addr {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
-		p.fail("%s: invalid address %q: want an IPv4 or IPv6 address", key, s)
+		p.fail(key + ": invalid address " + strconv.Quote(s) + ": want an IPv4 or IPv6 address")
 		return netip.Addr{}
 	}
 	return a.Unmap()
@@ -330,12 +329,12 @@ func (p *argParser) addr(key, s string) netip.Addr {
 // cookie parses 8 or 16 hex digits, as ip does.
 func (p *argParser) cookie(key, s string) []byte {
 	if len(s) != 8 && len(s) != 16 {
-		p.fail("%s: invalid value %q: want 8 or 16 hex digits (4 or 8 bytes)", key, s)
+		p.fail(key + ": invalid value " + strconv.Quote(s) + ": want 8 or 16 hex digits (4 or 8 bytes)")
 		return nil
 	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		p.fail("%s: invalid value %q: not a hex string", key, s)
+	b, ok := decodeHex(s)
+	if !ok {
+		p.fail(key + ": invalid value " + strconv.Quote(s) + ": not a hex string")
 		return nil
 	}
 	return b
@@ -344,7 +343,7 @@ func (p *argParser) cookie(key, s string) []byte {
 // seq applies "seq none|send|recv|both" to send and recv. As in ip, values
 // add up: "seq send seq recv" is both.
 func (p *argParser) seq(s string, send, recv *bool) {
-	switch strings.ToLower(s) {
+	switch lowerKeyword(s) {
 	case "none":
 		*send, *recv = false, false
 	case "send":
@@ -354,7 +353,7 @@ func (p *argParser) seq(s string, send, recv *bool) {
 	case "both":
 		*send, *recv = true, true
 	default:
-		p.fail("seq: invalid value %q: want none, send, recv or both", s)
+		p.fail("seq: invalid value " + strconv.Quote(s) + ": want none, send, recv or both")
 	}
 }
 
@@ -364,11 +363,11 @@ func (p *argParser) ifname(s string) string {
 	case s == "":
 		p.fail("name: must not be empty")
 	case len(s) > 15:
-		p.fail("name: %q is longer than 15 bytes", s)
+		p.fail("name: " + strconv.Quote(s) + " is longer than 15 bytes")
 	case s == "." || s == "..":
-		p.fail("name: %q is not a valid interface name", s)
+		p.fail("name: " + strconv.Quote(s) + " is not a valid interface name")
 	case strings.ContainsAny(s, "/ \t\n\v\f\r:\x00"):
-		p.fail("name: %q must not contain '/', ':', NUL or whitespace", s)
+		p.fail("name: " + strconv.Quote(s) + " must not contain '/', ':', NUL or whitespace")
 	}
 	return s
 }
@@ -380,7 +379,7 @@ func (p *argParser) timeout(s string) time.Duration {
 
 func (p *argParser) required(key string, v uint32) {
 	if v == 0 {
-		p.fail("missing %s (1..4294967295)", key)
+		p.fail("missing " + key + " (1..4294967295)")
 	}
 }
 
@@ -400,7 +399,7 @@ func (p *argParser) addTunnel(kvs []keyword) *addTunnelCmd {
 			case "ip":
 				c.Encap = encapIP
 			default:
-				p.fail("encap: invalid value %q: want ip or udp", kv.val)
+				p.fail("encap: invalid value " + strconv.Quote(kv.val) + ": want ip or udp")
 			}
 		case "local":
 			c.Local = p.addr(kv.key, kv.val)
@@ -425,7 +424,7 @@ func (p *argParser) addTunnel(kvs []keyword) *addTunnelCmd {
 			case "3":
 				c.Version = 3
 			default:
-				p.fail("version: invalid value %q: want 2 or 3", kv.val)
+				p.fail("version: invalid value " + strconv.Quote(kv.val) + ": want 2 or 3")
 			}
 		default:
 			p.notApplicable(kv.key)
@@ -441,7 +440,7 @@ func (p *argParser) addTunnel(kvs []keyword) *addTunnelCmd {
 		p.fail("missing remote (an IPv4 or IPv6 address)")
 	}
 	if c.Local.IsValid() && c.Remote.IsValid() && c.Local.Is4() != c.Remote.Is4() {
-		p.fail("local %s and remote %s must be of the same address family", c.Local, c.Remote)
+		p.fail("local " + c.Local.String() + " and remote " + c.Remote.String() + " must be of the same address family")
 	}
 	switch c.Encap {
 	case encapUDP:
@@ -453,7 +452,7 @@ func (p *argParser) addTunnel(kvs []keyword) *addTunnelCmd {
 		}
 	case encapIP:
 		if len(portsGiven) > 0 {
-			p.fail("%s applies only to encap udp", portsGiven[0])
+			p.fail(portsGiven[0] + " applies only to encap udp")
 		}
 		if c.Version == 2 {
 			p.fail("L2TPv2 (version 2) needs encap udp")
@@ -490,25 +489,25 @@ func (p *argParser) addSession(kvs []keyword) *addSessionCmd {
 			p.seq(kv.val, &c.SendSeq, &c.RecvSeq)
 		case "l2spec_type":
 			l2specGiven = true
-			switch strings.ToLower(kv.val) {
+			switch lowerKeyword(kv.val) {
 			case "default":
 				c.L2Spec = l2specDefault
 			case "none":
 				c.L2Spec = l2specNone
 			default:
-				p.fail("l2spec_type: invalid value %q: want none or default", kv.val)
+				p.fail("l2spec_type: invalid value " + strconv.Quote(kv.val) + ": want none or default")
 			}
 		case "offset", "peer_offset":
 			// Accepted and ignored, as ip does (it warns on stderr; run
 			// does the same).
 		case "pw":
-			switch strings.ToLower(kv.val) {
+			switch lowerKeyword(kv.val) {
 			case "eth":
 				c.Pseudowire = pwEth
 			case "ppp":
 				c.Pseudowire = pwPPP
 			default:
-				p.fail("pw: invalid value %q: want eth or ppp", kv.val)
+				p.fail("pw: invalid value " + strconv.Quote(kv.val) + ": want eth or ppp")
 			}
 		case "lns_mode":
 			c.LNSMode = p.onOff(kv.key, kv.val)

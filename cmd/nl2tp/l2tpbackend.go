@@ -228,7 +228,7 @@ func (b *l2tpBackend) Batch(ctx context.Context, ops []command) ([]error, error)
 			}
 			errs, err = b.c.DeleteSessions(ctx, ss)
 		default:
-			return results, usagef("%s cannot be batched", run[0].op())
+			return results, usageErr(run[0].op() + " cannot be batched")
 		}
 		for k := range run {
 			if k < len(errs) {

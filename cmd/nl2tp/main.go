@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
+	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -26,7 +26,7 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "nl2tp: "+oneLine(err.Error()))
+	io.WriteString(stderr, "nl2tp: "+oneLine(err.Error())+"\n")
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return 2
@@ -35,7 +35,7 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return strings.Join(strings.FieldsFunc(s, text.IsSpace), " ")
 }
 
 // run is the whole command: args without the program name.
@@ -63,7 +63,7 @@ func parseGlobal(args []string) (globalOpts, []string, command, error) {
 		args = args[1:]
 		value := func() (string, error) {
 			if len(args) == 0 {
-				return "", usagef("option %s needs a value", opt)
+				return "", usageErr("option " + opt + " needs a value")
 			}
 			v := args[0]
 			args = args[1:]
@@ -84,14 +84,14 @@ func parseGlobal(args []string) (globalOpts, []string, command, error) {
 		case matches(opt, "-netns"):
 			g.netns, err = value()
 			if err == nil && g.netns == "" {
-				err = usagef("option %s: empty network namespace name", opt)
+				err = usageErr("option " + opt + ": empty network namespace name")
 			}
 		case matches(opt, "-batch"):
 			g.batch, err = value()
 		case len(opt) >= 3 && matches(opt, "-force"):
 			g.force = true
 		default:
-			err = usagef("unknown option %q; try \"nl2tp help\"", opt)
+			err = usageErr("unknown option " + strconv.Quote(opt) + "; try \"nl2tp help\"")
 		}
 		if err != nil {
 			return g, nil, nil, err
@@ -114,12 +114,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if c == nil && g.batch != "" {
 		if len(rest) > 0 {
-			return usagef("-batch takes no command, got %q", strings.Join(rest, " "))
+			return usageErr("-batch takes no command, got " + strconv.Quote(strings.Join(rest, " ")))
 		}
 		return runBatch(ctx, g, stdin, stdout, stderr, dial)
 	}
 	if g.force {
-		return usagef("-force applies only with -batch")
+		return usageErr("-force applies only with -batch")
 	}
 	if c == nil {
 		c, err = parseCommand(rest)
@@ -132,15 +132,11 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		_, err := io.WriteString(stdout, usage(c.Topic))
 		return err
 	case *versionCmd:
-		v := "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		_, err := fmt.Fprintf(stdout, "nl2tp %s\n", v)
+		_, err := io.WriteString(stdout, "nl2tp "+version()+"\n")
 		return err
 	}
 	for _, k := range ignoredKeywords(rest) {
-		fmt.Fprintf(stderr, "Ignoring option %q\n", k)
+		io.WriteString(stderr, "Ignoring option "+strconv.Quote(k)+"\n")
 	}
 	b, err := dial(g.netns)
 	if err != nil {
@@ -188,7 +184,7 @@ func execute(ctx context.Context, b backend, c command, o printOpts, w *bufio.Wr
 			return w.Flush()
 		})
 	default:
-		return usagef("%s cannot be used here", c.op())
+		return usageErr(c.op() + " cannot be used here")
 	}
 	if err != nil {
 		return &opError{c.op(), err}

@@ -100,15 +100,16 @@ func TestLineRoundTrip(t *testing.T) {
 func TestWriteTable(t *testing.T) {
 	ms := time.Millisecond
 	results := []Result{
-		{Variant: IPBatch, Startup: []time.Duration{10 * ms}, Create: []time.Duration{300 * ms}, Delete: []time.Duration{100 * ms},
+		{Workload: Tunnels, Variant: Single, Create: []time.Duration{ms}}, // another workload's: left out
+		{Workload: Sessions, Variant: IPBatch, Startup: []time.Duration{10 * ms}, Create: []time.Duration{300 * ms}, Delete: []time.Duration{100 * ms},
 			Settle: []time.Duration{ms}, CreateCalls: Counts{Send: 1000, Recv: 2000, Peek: 1000}},
-		{Variant: Single, Startup: []time.Duration{10 * ms, 30 * ms, 20 * ms}, Create: []time.Duration{900 * ms, 800 * ms, 700 * ms},
+		{Workload: Sessions, Variant: Single, Startup: []time.Duration{10 * ms, 30 * ms, 20 * ms}, Create: []time.Duration{900 * ms, 800 * ms, 700 * ms},
 			Delete: []time.Duration{100 * ms, 400 * ms, 300 * ms}, Settle: []time.Duration{ms, ms, ms}},
-		{Variant: Batch, Startup: []time.Duration{10 * ms}, Create: []time.Duration{200 * ms}, Delete: []time.Duration{50 * ms},
+		{Workload: Sessions, Variant: Batch, Startup: []time.Duration{10 * ms}, Create: []time.Duration{200 * ms}, Delete: []time.Duration{50 * ms},
 			Settle: []time.Duration{ms}, User: []time.Duration{30 * ms}, Sys: []time.Duration{120 * ms}, CreateCalls: Counts{Send: 3, Recv: 2000, Peek: 1000, EAGAIN: 2}, DeleteCalls: Counts{Send: 2, Recv: 4}},
 	}
 	var b bytes.Buffer
-	if err := WriteTable(&b, &Info{Release: "6.12.0", Sessions: 1000, Rounds: 3}, results); err != nil {
+	if err := WriteTable(&b, &Info{Release: "6.12.0", N: 1000, Rounds: 3}, Sessions, results); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -138,5 +139,107 @@ func TestWriteTable(t *testing.T) {
 	}
 	if !strings.Contains(lines[0], "6.12.0") || !strings.Contains(lines[0], "1000 sessions") {
 		t.Errorf("title %q lacks the kernel or the session count", lines[0])
+	}
+}
+
+// function_graph output with funcgraph-tail, as the kernel writes it:
+// nested calls, leaves, a module function, a CPU switch, durations with
+// each overhead mark, and lost events.
+const graph = `# tracer: function_graph
+#
+# CPU  DURATION                  FUNCTION CALLS
+# |     |   |                     |   |   |   |
+ 1)               |  netlink_sendmsg() {
+ 1)               |    genl_rcv_msg() {
+ 1)               |      l2tp_nl_cmd_session_create [l2tp_netlink]() {
+ 1)               |        register_netdevice() {
+ 1)   4.250 us    |          __dev_alloc_name();
+ 1) ! 812.125 us  |        } /* register_netdevice */
+ 1) # 1234.500 us |      } /* l2tp_nl_cmd_session_create [l2tp_netlink] */
+ 1) # 1300.000 us |    } /* genl_rcv_msg */
+ ------------------------------------------
+ 0)  kworker-52    =>  kbench--412
+ ------------------------------------------
+ 0) + 15.500 us   |  netlink_recvmsg();
+ 0)   2.000 us    |  l2tp_nl_cmd_session_delete [l2tp_netlink]();
+ 0) * 35012.75 us |  synchronize_net();
+ 0) $ 1500000 us  |  synchronize_net();
+CPU:1 [LOST 7 EVENTS]
+ 1) @ 123456.7 us |  } /* netlink_sendmsg */
+`
+
+func TestParseFuncGraph(t *testing.T) {
+	m, lost, err := ParseFuncGraph(strings.NewReader(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := time.Microsecond
+	want := map[string]FuncTime{
+		"netlink_sendmsg":            {"netlink_sendmsg", 1, 123456700 * time.Nanosecond},
+		"genl_rcv_msg":               {"genl_rcv_msg", 1, 1300 * us},
+		"l2tp_nl_cmd_session_create": {"l2tp_nl_cmd_session_create", 1, 1234500 * time.Nanosecond},
+		"register_netdevice":         {"register_netdevice", 1, 812125 * time.Nanosecond},
+		"__dev_alloc_name":           {"__dev_alloc_name", 1, 4250 * time.Nanosecond},
+		"netlink_recvmsg":            {"netlink_recvmsg", 1, 15500 * time.Nanosecond},
+		"l2tp_nl_cmd_session_delete": {"l2tp_nl_cmd_session_delete", 1, 2 * us},
+		"synchronize_net":            {"synchronize_net", 2, 1535012750 * time.Nanosecond},
+	}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("unexpected times (-want +got):\n%s", diff)
+	}
+	if lost != 7 {
+		t.Errorf("lost = %d, want 7", lost)
+	}
+	// InOrder follows TracedFuncs.
+	var names []string
+	for _, f := range InOrder(m) {
+		names = append(names, f.Name)
+	}
+	wantNames := []string{"netlink_sendmsg", "netlink_recvmsg", "genl_rcv_msg", "l2tp_nl_cmd_session_create",
+		"l2tp_nl_cmd_session_delete", "register_netdevice", "__dev_alloc_name", "synchronize_net"}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("unexpected order (-want +got):\n%s", diff)
+	}
+}
+
+func TestComputeFloor(t *testing.T) {
+	ms := time.Millisecond
+	h := Handlers[Sessions]
+	results := []Result{
+		{Workload: Sessions, Variant: Single, Startup: []time.Duration{20 * ms, 30 * ms}, Create: []time.Duration{2000 * ms, 2500 * ms},
+			Delete:       []time.Duration{400 * ms, 200 * ms},
+			CreateKernel: []FuncTime{{h[0], 1000, 1300 * ms}}, DeleteKernel: []FuncTime{{h[1], 1000, 120 * ms}}},
+		{Workload: Sessions, Variant: Batch, Startup: []time.Duration{10 * ms}, Create: []time.Duration{1500 * ms},
+			Delete:       []time.Duration{100 * ms},
+			CreateKernel: []FuncTime{{"genl_rcv_msg", 1000, 1400 * ms}, {h[0], 1000, 1200 * ms}}, DeleteKernel: []FuncTime{{h[1], 1000, 130 * ms}}},
+		{Workload: Sessions, Variant: IPBatch, Startup: []time.Duration{40 * ms}, Create: []time.Duration{1600 * ms},
+			Delete: []time.Duration{150 * ms}},
+		{Workload: Tunnels, Variant: Batch, CreateKernel: []FuncTime{{h[0], 1, ms}}},
+	}
+	f, ok := ComputeFloor(Sessions, results)
+	if !ok {
+		t.Fatal("no floor")
+	}
+	// Least handler times 1200 + 120 ms, least start-up 10 ms: floor 1340
+	// ms. Single's best total is 2400 ms, ip-batch's 1750 ms.
+	want := Floor{Create: 1200 * ms, Delete: 120 * ms, Items: 1000, Startup: 10 * ms, Bound: 2400.0 / 1340, BoundIP: 1750.0 / 1340}
+	if diff := cmp.Diff(want, f); diff != "" {
+		t.Errorf("unexpected floor (-want +got):\n%s", diff)
+	}
+	if _, ok := ComputeFloor(Tunnels, results); ok {
+		t.Error("a floor for a workload without delete handler times")
+	}
+	var b bytes.Buffer
+	if err := WriteKernel(&b, &Info{Release: "6.12.0", N: 1000}, Sessions, results); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, s := range []string{"l2tp_nl_cmd_session_create", "1200.0(1000)", "speed-up bound", "1.79×", "1.31×", "batch reaches 1.50× over single"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("WriteKernel output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "register_netdevice") {
+		t.Errorf("WriteKernel shows a function never called:\n%s", out)
 	}
 }

@@ -8,6 +8,7 @@
 // compete for the host's CPUs while timing.
 //
 // Usage: go run ./internal/kbench/cmd/kbench [-kernels 6.1,6.12] [-n 1000] [-rounds 3]
+// [-workloads sessions,tunnels] [-variants ...] [-ftrace=false]
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,11 +36,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	kernels := fs.String("kernels", strings.Join(vmtest.LineNames(), ","), "comma-separated kernel `lines`")
 	cache := fs.String("cache", "", "cache `folder` (default: .cache in the module root)")
-	n := fs.Int("n", 1000, "`sessions` to create and delete")
+	n := fs.Int("n", 1000, "`items` (sessions, tunnels) to create and delete")
 	rounds := fs.Int("rounds", 3, "timed `rounds` per variant (the tables show medians)")
 	variants := fs.String("variants", strings.Join(kbench.Variants, ","), "comma-separated `variants`")
+	workloads := fs.String("workloads", strings.Join(kbench.Workloads, ","), "comma-separated `workloads`")
+	ftrace := fs.Bool("ftrace", true, "time kernel functions with ftrace in a run of their own")
+	ifnames := fs.Bool("ifnames", false, "name each session's interface instead of letting the kernel pick l2tpethN (an experiment)")
 	ip := fs.String("ip", "/usr/bin/ip", "iproute2's ip `program` on the host, copied into the VM")
 	strace := fs.String("strace", "/usr/bin/strace", "strace `program` on the host, copied into the VM")
+	cpus := fs.Int("cpus", 2, "VM `CPUs`")
 	verbose := fs.Bool("v", false, "show the VM console")
 	if ok, err := vmtest.ParseFlags(fs, args); !ok {
 		return err
@@ -72,19 +78,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	argv := []string{"/kbench-vm", "-n", strconv.Itoa(*n), "-rounds", strconv.Itoa(*rounds),
-		"-variants", *variants, "-ip", *ip, "-strace", *strace}
+		"-variants", *variants, "-workloads", *workloads, "-ftrace=" + strconv.FormatBool(*ftrace), "-ifnames=" + strconv.FormatBool(*ifnames), "-ip", *ip, "-strace", *strace}
 
 	fmt.Fprintln(stdout, "Legend (each phase is a fresh process started in the benchmark's network namespace):")
-	for _, v := range kbench.Variants {
-		fmt.Fprintf(stdout, "  %-12s %s\n", v, kbench.Describe[v])
+	for _, wl := range kbench.Workloads {
+		fmt.Fprintf(stdout, " %s:\n", wl)
+		for _, v := range kbench.Variants {
+			fmt.Fprintf(stdout, "  %-12s %s\n", v, kbench.Describe[wl][v])
+		}
 	}
 	fmt.Fprintln(stdout, "  send/recv: system calls on netlink sockets over both phases, counted under strace in a separate run;")
 	fmt.Fprintln(stdout, "  peek = receive calls with MSG_PEEK (sizing the next datagram), again = receive calls that found nothing (EAGAIN);")
 	fmt.Fprintln(stdout, "  start-up: a phase process with nothing to do (included in create and delete, which are whole processes);")
 	fmt.Fprintln(stdout, "  cpu usr/sys: CPU time of the create and delete processes in user space / in the kernel (waits count in neither);")
-	fmt.Fprintln(stdout, "  settle: after the delete process exited, until the last session interface was gone (not in total);")
+	fmt.Fprintln(stdout, "  settle: after the delete process exited, until the last item (and interface) was gone (not in total);")
 	fmt.Fprintln(stdout, "  best: the least of the rounds (the host's other load only ever adds time); total = create + delete of one round;")
 	fmt.Fprintln(stdout, "  vs single / vs ip: best total / best create time of single / ip-batch divided by the variant's.")
+	fmt.Fprintln(stdout, "  kernel functions: timed by ftrace's function_graph tracer in one more run, with one CPU online; the floor is the least")
+	fmt.Fprintln(stdout, "  time in the create and delete handlers plus two process start-ups, which every variant pays; bound = best total / floor.")
 	var errs []error
 	for _, line := range lines {
 		k, err := vmtest.Fetch(ctx, cacheDir, line, stderr)
@@ -102,6 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Timeout:  40 * time.Minute,
 			Console:  p,
 			MemoryMB: 1536,
+			CPUs:     *cpus,
 		}
 		start, loadBefore := time.Now(), loadAvg()
 		code, _, err := vmtest.RunCommand(ctx, cfg, guest.Command{Argv: argv})
@@ -118,12 +130,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stderr, "kbench: kernel %s done in %v\n", line, time.Since(start).Round(time.Second))
-		fmt.Fprintln(stdout)
-		if err := kbench.WriteTable(stdout, p.Info, p.Items); err != nil {
-			return err
+		for _, wl := range kbench.Workloads {
+			if !slices.ContainsFunc(p.Items, func(r kbench.Result) bool { return r.Workload == wl }) {
+				continue
+			}
+			fmt.Fprintln(stdout)
+			if err := kbench.WriteTable(stdout, p.Info, wl, p.Items); err != nil {
+				return err
+			}
+			if err := kbench.WriteKernel(stdout, p.Info, wl, p.Items); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(stdout, "(%s; %s; host load average %s before, %s after, on %d CPUs)\n",
-			p.Info.IP, p.Info.Strace, loadBefore, loadAvg(), runtime.NumCPU())
+		fmt.Fprintf(stdout, "(%s; %s; VM: %d CPUs, uevent helper %s; ftrace: %s",
+			p.Info.IP, p.Info.Strace, p.Info.CPUs, p.Info.Hotplug, p.Info.Ftrace)
+		if len(p.Info.Untraced) > 0 {
+			fmt.Fprintf(stdout, ", not traceable here: %s", strings.Join(p.Info.Untraced, " "))
+		}
+		fmt.Fprintf(stdout, "; host load average %s before, %s after, on %d CPUs)\n", loadBefore, loadAvg(), runtime.NumCPU())
 	}
 	return errors.Join(errs...)
 }
