@@ -180,37 +180,58 @@ func wantStatsJSON(s l2tp.Stats) map[string]any {
 
 func (k *kns) checkTunnels(args []string, withStats bool, want func(l2tp.Tunnel) bool) {
 	k.t.Helper()
-	got := k.jsonList(args...)
-	ts, err := k.c.ListTunnels(context.Background())
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	wants := []map[string]any{}
-	for _, t := range ts {
-		if want(t) {
-			wants = append(wants, wantTunnelJSON(t, withStats))
+	k.checkList(args, withStats, func() ([]map[string]any, error) {
+		ts, err := k.c.ListTunnels(context.Background())
+		wants := []map[string]any{}
+		for _, t := range ts {
+			if want(t) {
+				wants = append(wants, wantTunnelJSON(t, withStats))
+			}
 		}
-	}
-	if diff := cmp.Diff(wants, got); diff != "" {
-		k.t.Errorf("nl2tp -j %s disagrees with the library (-want +got):\n%s", strings.Join(args, " "), diff)
-	}
+		return wants, err
+	})
 }
 
 func (k *kns) checkSessions(args []string, withStats bool, want func(l2tp.Session) bool) {
 	k.t.Helper()
-	got := k.jsonList(args...)
-	ss, err := k.c.ListSessions(context.Background(), l2tp.SessionFilter{})
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	wants := []map[string]any{}
-	for _, s := range ss {
-		if want(s) {
-			wants = append(wants, wantSessionJSON(s, withStats))
+	k.checkList(args, withStats, func() ([]map[string]any, error) {
+		ss, err := k.c.ListSessions(context.Background(), l2tp.SessionFilter{})
+		wants := []map[string]any{}
+		for _, s := range ss {
+			if want(s) {
+				wants = append(wants, wantSessionJSON(s, withStats))
+			}
 		}
-	}
-	if diff := cmp.Diff(wants, got); diff != "" {
-		k.t.Errorf("nl2tp -j %s disagrees with the library (-want +got):\n%s", strings.Join(args, " "), diff)
+		return wants, err
+	})
+}
+
+// checkList compares what `nl2tp -j args` prints with what the library
+// lists (library, in the same JSON form). Counters move on their own (the
+// kernel sends IPv6 neighbour discovery and MLD packets on a session's
+// interface a while after it comes up), so with statistics the library
+// lists before and after the command, and the comparison counts only when
+// the two agree: the command's view, taken between, is then the same.
+func (k *kns) checkList(args []string, withStats bool, library func() ([]map[string]any, error)) {
+	k.t.Helper()
+	for attempt := 1; ; attempt++ {
+		before, err := library()
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		got := k.jsonList(args...)
+		after, err := library()
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		if withStats && !cmp.Equal(before, after) && attempt < 10 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if diff := cmp.Diff(after, got); diff != "" {
+			k.t.Errorf("nl2tp -j %s disagrees with the library (-want +got):\n%s", strings.Join(args, " "), diff)
+		}
+		return
 	}
 }
 
