@@ -3,11 +3,11 @@ package l2tp
 import (
 	"context"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"sync"
 	"sync/atomic"
 	"syscall"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
 

@@ -3,9 +3,9 @@ package l2tp
 import (
 	"context"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"syscall"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
 

@@ -4,6 +4,7 @@ package l2tp
 
 import (
 	"errors"
+
 	"github.com/nl2tp/nl2tp/internal/text"
 )
 

@@ -2,11 +2,11 @@ package l2tp
 
 import (
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"net"
 	"strconv"
 	"syscall"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
 

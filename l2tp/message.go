@@ -2,11 +2,11 @@ package l2tp
 
 import (
 	"encoding/binary"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"slices"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"github.com/nl2tp/nl2tp/netlinkraw"
 )
 

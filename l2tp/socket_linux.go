@@ -1,9 +1,9 @@
 package l2tp
 
 import (
-	"github.com/nl2tp/nl2tp/internal/text"
 	"os"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	// The one use of x/sys/unix outside netlinkraw: sockaddr_l2tpip and
 	// the socket options a managed tunnel's socket needs are not in the
 	// standard library.

@@ -4,8 +4,9 @@ package l2tp
 
 import (
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"os"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // NewTunnelSocket makes the socket for a managed tunnel. L2TP sockets exist

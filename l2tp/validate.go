@@ -1,11 +1,12 @@
 package l2tp
 
 import (
-	"github.com/nl2tp/nl2tp/internal/text"
 	"net/netip"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // maxV2ID is the largest tunnel or session ID of L2TPv2 (16-bit fields).

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"unsafe"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"golang.org/x/sys/unix"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"net"
 	"os"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"golang.org/x/sys/unix"
 )
 

@@ -3,6 +3,7 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
+
 	"github.com/nl2tp/nl2tp/internal/text"
 )
 

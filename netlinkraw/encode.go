@@ -3,8 +3,9 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"math"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // Sizes of the fixed parts of a message.

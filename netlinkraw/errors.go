@@ -3,9 +3,10 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"strconv"
 	"syscall"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // ErrEventsLost reports that the kernel dropped messages for this socket

@@ -2,8 +2,9 @@ package netlinkraw
 
 import (
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"strings"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // Family describes a generic netlink family as the controller (nlctrl)

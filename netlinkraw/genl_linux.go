@@ -3,9 +3,10 @@ package netlinkraw
 import (
 	"context"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"strconv"
 	"syscall"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // ResolveFamily asks the generic netlink controller for the family called

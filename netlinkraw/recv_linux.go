@@ -3,10 +3,10 @@ package netlinkraw
 import (
 	"encoding/binary"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"strconv"
 	"unsafe"
 
+	"github.com/nl2tp/nl2tp/internal/text"
 	"golang.org/x/sys/unix"
 )
 

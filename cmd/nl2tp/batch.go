@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // batchLine is one command of a batch file.

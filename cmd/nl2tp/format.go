@@ -2,11 +2,12 @@ package main
 
 import (
 	"encoding/hex"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // Output. Plain and JSON output of "show" follow iproute2's print_tunnel

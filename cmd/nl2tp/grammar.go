@@ -1,11 +1,12 @@
 package main
 
 import (
-	"github.com/nl2tp/nl2tp/internal/text"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 // The command grammar: iproute2's "ip l2tp" (ip/ipl2tp.c, parse_args and

@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"github.com/nl2tp/nl2tp/internal/text"
 	"io"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/nl2tp/nl2tp/internal/text"
 )
 
 func main() {
